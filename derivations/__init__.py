@@ -1,0 +1,50 @@
+"""samverify's symbolic core: claims as SymPy data and the models they are checked against.
+
+Pure SymPy (no numpy): numerical back ends live in :mod:`verify`. The public API is re-exported
+here from small private modules.
+"""
+
+from __future__ import annotations
+
+from ._claim import Claim, Derivation, Parameter, Reading, Source
+from ._errors import (
+    InvalidParameter,
+    LatexParseError,
+    SamverifyError,
+    UnknownClaim,
+    UnknownReading,
+)
+from ._latex import latex, parse_latex
+from ._registry import catalog, get_claim, register
+from ._statements import AllOf, Asymptotic, Bounded, Equation, Holds, Implication, Statement
+from .linear_sde import LinearSDE, ou_parameters, solve_variance_ode
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AllOf",
+    "Asymptotic",
+    "Bounded",
+    "Claim",
+    "Derivation",
+    "Equation",
+    "Holds",
+    "Implication",
+    "InvalidParameter",
+    "LatexParseError",
+    "LinearSDE",
+    "Parameter",
+    "Reading",
+    "SamverifyError",
+    "Source",
+    "Statement",
+    "UnknownClaim",
+    "UnknownReading",
+    "catalog",
+    "get_claim",
+    "latex",
+    "ou_parameters",
+    "parse_latex",
+    "register",
+    "solve_variance_ode",
+]

@@ -1,0 +1,77 @@
+"""LaTeX printing that SymPy's own LaTeX parser can read back, and that parser with name repair.
+
+SymPy's default printer writes ``\\left|{x}\\right|`` and juxtaposes ``\\eta \\left(...\\right)``,
+which its ANTLR parser reads as a call ``eta(...)``. This printer keeps SymPy's layout but writes an
+explicit ``\\cdot`` for products, ``|x|`` for absolute values and ``\\exp`` for the exponential, so
+that every formula samverify prints parses back to an equal expression (a test checks this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from ._errors import LatexParseError
+
+__all__ = ["latex", "parse_latex"]
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX printer with parser-friendly products, absolute values and exponentials."""
+
+    def _print_Abs(self, expr: sp.Abs, exp: str | None = None) -> str:
+        tex = r"|%s|" % self._print(expr.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+    def _print_ExpBase(self, expr: sp.Expr, exp: str | None = None) -> str:
+        tex = r"\exp\left(%s\right)" % self._print(expr.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
+
+def latex(expr: sp.Basic) -> str:
+    """Return the LaTeX of ``expr`` in the parser-friendly dialect described in this module."""
+    return _Printer({"mul_symbol": "dot"}).doprint(expr)
+
+
+def _normal(name: str) -> str:
+    return name.replace("{", "").replace("}", "").replace("\\", "").replace(" ", "")
+
+
+def parse_latex(text: str, symbols: Iterable[sp.Symbol] = ()) -> sp.Expr:
+    """Parse LaTeX into SymPy, mapping names onto ``symbols`` (so their assumptions are kept).
+
+    ``lambda_{j}`` from the parser is matched to ``Symbol("lambda_j")``, a bare ``e`` is Euler's
+    number, and ``\\max``/``\\min`` become ``Max``/``Min``. Raises :class:`LatexParseError` naming the
+    text and the parser's complaint when the text cannot be parsed.
+    """
+    from sympy.parsing.latex import parse_latex as _sympy_parse
+
+    if not isinstance(text, str) or not text.strip():
+        raise LatexParseError(f"text={text!r} must be a non-empty LaTeX string")
+    try:
+        expr = _sympy_parse(text)
+    except Exception as exc:  # the parser raises several unrelated types
+        raise LatexParseError(f"could not parse LaTeX {text!r}: {exc}") from None
+    known = {_normal(s.name): s for s in symbols}
+    repl: dict[sp.Basic, sp.Basic] = {}
+    for s in expr.free_symbols:
+        key = _normal(s.name)
+        if key in known:
+            repl[s] = known[key]
+        elif key == "e":
+            repl[s] = sp.E
+    expr = expr.xreplace(repl)
+    funcs = {"max": sp.Max, "min": sp.Min}
+    for f in expr.atoms(sp.Function):
+        name = getattr(f.func, "__name__", "")
+        if name in funcs and isinstance(f.func, sp.core.function.UndefinedFunction):
+            expr = expr.xreplace({f: funcs[name](*f.args)})
+    undefined = [f for f in expr.atoms(sp.Function) if isinstance(f.func, sp.core.function.UndefinedFunction)]
+    if undefined:
+        raise LatexParseError(
+            f"LaTeX {text!r} parsed with unknown function(s) {', '.join(map(str, undefined))}: "
+            "write products with an explicit \\cdot, e.g. '\\eta \\cdot \\left(...\\right)'"
+        )
+    return expr

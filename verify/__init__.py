@@ -1,0 +1,11 @@
+"""samverify's numerical side: checkers, the verdict engine, simulators, reports and the CLI.
+
+``verify`` imports :mod:`derivations`, never the reverse.
+"""
+
+from __future__ import annotations
+
+from ._engine import LEVELS, check, register_check
+from ._results import CheckResult, Counterexample, PartResult, ReadingResult
+
+__all__ = ["LEVELS", "CheckResult", "Counterexample", "PartResult", "ReadingResult", "check", "register_check"]

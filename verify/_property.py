@@ -1,0 +1,100 @@
+"""Property-based counterexample search with Hypothesis over a claim's domain.
+
+Hypothesis looks for a point where the statement fails and shrinks it to a simple one (values
+shrink towards 1 and small exponents); the shrunk point is then confirmed at high precision.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import sympy as sp
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+from derivations import Statement
+
+from ._domain import Domain, point_to_json
+from ._pointwise import evaluate_point, statement_symbols
+from ._results import CheckResult, Counterexample
+
+__all__ = ["property_check", "value_strategy"]
+
+_MAX_INT = 4096
+
+
+def value_strategy(domain: Domain, s: sp.Symbol) -> st.SearchStrategy[sp.Rational]:
+    """Exact values of parameter ``s``: 2-digit mantissas over 10^-3..10^3, both signs where allowed."""
+    S, integer = domain.sets[s], domain.integer[s]
+    inside = lambda v: domain.member(s, v)  # noqa: E731
+    if integer:
+        lo = int(S.inf) if S.inf.is_finite else -_MAX_INT
+        hi = int(S.sup) if S.sup.is_finite else _MAX_INT
+        return st.integers(max(lo, -_MAX_INT), min(hi, _MAX_INT)).map(sp.Integer).filter(inside)
+    if S.inf.is_finite and S.sup.is_finite:
+        lo, hi = sp.Rational(S.inf), sp.Rational(S.sup)
+        return st.integers(0, 1000).map(lambda k: lo + (hi - lo) * sp.Rational(k, 1000)).filter(inside)
+    signs = [s for s in (1, -1) if S.intersect(sp.Interval.open(0, sp.oo) if s > 0 else sp.Interval.open(-sp.oo, 0)) != sp.EmptySet]
+    magnitude = st.builds(lambda m, e: sp.Rational(m, 10) * sp.Rational(10) ** e, st.integers(10, 99), st.integers(-3, 3))
+    nonzero = st.builds(lambda s, v: s * v, st.sampled_from(signs), magnitude)
+    strat = nonzero if S.contains(0) != sp.true else st.one_of(nonzero, st.just(sp.Integer(0)))
+    return strat.filter(inside)
+
+
+def property_check(
+    stmt: Statement,
+    domain: Domain,
+    *,
+    seed: int,
+    max_examples: int,
+    dps: int = 30,
+    part: str | None = None,
+    counts: bool = True,
+) -> CheckResult:
+    """Search for a counterexample with Hypothesis (``max_examples`` tries, seeded by ``seed``)."""
+    t0 = time.perf_counter()
+    syms = sorted(statement_symbols(stmt) & set(domain.sets), key=lambda s: s.name)
+    strategy = st.fixed_dictionaries({s.name: value_strategy(domain, s) for s in syms})
+    by_name = {s.name: s for s in syms}
+    tried = {"n": 0, "applicable": 0}
+
+    def violated(values: dict[str, Any]) -> bool:
+        point = {by_name[k]: v for k, v in values.items()}
+        if not domain.contains(point):
+            return False
+        tried["n"] += 1
+        out = evaluate_point(stmt, point, dps=dps)
+        tried["applicable"] += int(out.applicable)
+        return bool(out.applicable and out.violated)
+
+    cfg = settings(max_examples=max_examples, database=None, deadline=None,
+                   suppress_health_check=list(HealthCheck), derandomize=False,
+                   # no "explain" phase: it re-runs the slow test function hundreds of times
+                   phases=[Phase.generate, Phase.shrink])
+    try:
+        found = find(strategy, violated, settings=cfg, random=random.Random(seed))
+    except (NoSuchExample, Unsatisfiable):
+        found = None
+    data = {"max_examples": max_examples, "n_evaluated": tried["n"], "n_applicable": tried["applicable"], "dps": dps}
+    elapsed = time.perf_counter() - t0
+    if found is None:
+        if tried["applicable"] == 0:
+            return CheckResult("property", "inconclusive", "no applicable example was generated", part=part,
+                               seed=seed, elapsed=elapsed, data=data, counts=counts)
+        return CheckResult("property", "pass",
+                           f"no counterexample in {tried['applicable']} applicable examples (Hypothesis, seed {seed})",
+                           part=part, seed=seed, elapsed=elapsed, data=data, counts=counts)
+    point = {by_name[k]: v for k, v in found.items()}
+    confirm = evaluate_point(stmt, point, dps=100)
+    if not confirm.violated:
+        return CheckResult("property", "inconclusive",
+                           f"candidate {point_to_json(point)} not confirmed at 100 digits", part=part, seed=seed,
+                           elapsed=elapsed, data=data, counts=counts)
+    cx = Counterexample(point_to_json(point), confirm.claimed, confirm.actual,
+                        note=confirm.note or "shrunk by Hypothesis, confirmed at 100 digits", exact=confirm.exact)
+    return CheckResult("property", "fail", f"counterexample {cx.params} (shrunk; confirmed at 100 digits)",
+                       part=part, seed=seed, elapsed=elapsed, counterexample=cx, data={**data, **confirm.data},
+                       counts=counts)

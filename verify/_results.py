@@ -1,0 +1,185 @@
+"""Results as frozen data: one check, one part of a statement, one (claim, reading) verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "OUTCOMES",
+    "VERDICTS",
+    "METHODS",
+    "Counterexample",
+    "CheckResult",
+    "PartResult",
+    "ReadingResult",
+    "combine_checks",
+    "combine_parts",
+]
+
+Outcome = Literal["pass", "fail", "inconclusive", "skipped"]
+Verdict = Literal["proved", "supported", "refuted", "inconclusive"]
+OUTCOMES: tuple[str, ...] = ("pass", "fail", "inconclusive", "skipped")
+VERDICTS: tuple[str, ...] = ("proved", "supported", "refuted", "inconclusive")
+METHODS: tuple[str, ...] = ("symbolic", "precision", "exact", "montecarlo", "property", "experiment")
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A point of the domain where the claim fails, with both sides' values.
+
+    ``claimed`` is what the printed statement says there and ``actual`` what the reading's model
+    gives (for a sign claim: the quantity whose sign is wrong). ``exact`` marks a counterexample
+    confirmed by exact (rational / symbolic) arithmetic rather than by high-precision floats.
+    """
+
+    params: Mapping[str, Any]
+    claimed: Any
+    actual: Any
+    note: str = ""
+    exact: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (CLAIMS.md report schema, plus ``note`` and ``exact``)."""
+        return {"params": dict(self.params), "claimed": self.claimed, "actual": self.actual,
+                "note": self.note, "exact": self.exact}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The result of one check (one method on one statement or part of it).
+
+    ``proof`` is true only for a ``pass`` that covers the whole domain (a symbolic derivation);
+    ``counts`` is false for context checks that inform the reader without bearing on the verdict.
+    """
+
+    method: str
+    outcome: str
+    detail: str
+    part: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    elapsed: float = 0.0
+    counterexample: Counterexample | None = None
+    proof: bool = False
+    counts: bool = True
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method={self.method!r} must be one of {METHODS}")
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome={self.outcome!r} must be one of {OUTCOMES}")
+        if self.proof and self.outcome != "pass":
+            raise ValueError("proof=True requires outcome='pass'")
+        if self.proof and self.method != "symbolic":
+            raise ValueError(f"proof=True requires a symbolic check, not {self.method!r}: never prove by sampling")
+        if self.outcome == "fail" and self.counts and self.counterexample is None:
+            raise ValueError("a counted failing check must carry its counterexample")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (CLAIMS.md schema: method, outcome, detail; more fields added)."""
+        d: dict[str, Any] = {"method": self.method, "outcome": self.outcome, "detail": self.detail}
+        if self.part is not None:
+            d["part"] = self.part
+        d["counts"] = self.counts
+        d["proof"] = self.proof
+        d["seed"] = self.seed
+        d["elapsed_s"] = round(self.elapsed, 4)
+        if self.data:
+            d["data"] = dict(self.data)
+        if self.counterexample is not None:
+            d["counterexample"] = self.counterexample.to_dict()
+        return d
+
+
+def combine_checks(checks: tuple[CheckResult, ...]) -> tuple[str, Counterexample | None]:
+    """Turn the counted checks of one statement into a verdict (CLAIMS.md rules).
+
+    refuted: a counted check failed with a counterexample; proved: a symbolic check passed on the
+    whole domain; supported: no failure, at least one numerical check passed and none could not
+    run; inconclusive otherwise.
+    """
+    counted = [c for c in checks if c.counts]
+    for c in counted:
+        if c.outcome == "fail":
+            return "refuted", c.counterexample
+    if any(c.outcome == "pass" and c.proof for c in counted):
+        return "proved", None
+    numeric_pass = any(c.outcome == "pass" and c.method != "symbolic" for c in counted)
+    could_not_run = any(c.outcome == "skipped" for c in counted)
+    if numeric_pass and not could_not_run:
+        return "supported", None
+    return "inconclusive", None
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """The verdict on one named part of a compound statement."""
+
+    name: str
+    verdict: str
+    checks: tuple[CheckResult, ...]
+    counterexample: Counterexample | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict={self.verdict!r} must be one of {VERDICTS}")
+        if self.verdict == "refuted" and self.counterexample is None:
+            raise ValueError(f"part {self.name}: a refuted verdict needs its counterexample")
+
+
+def combine_parts(parts: tuple[PartResult, ...]) -> tuple[str, Counterexample | None]:
+    """All parts must hold: refuted if one is, proved if all are, supported if all are at least."""
+    for p in parts:
+        if p.verdict == "refuted":
+            return "refuted", p.counterexample
+    verdicts = {p.verdict for p in parts}
+    if verdicts == {"proved"}:
+        return "proved", None
+    if verdicts <= {"proved", "supported"}:
+        return "supported", None
+    return "inconclusive", None
+
+
+@dataclass(frozen=True)
+class ReadingResult:
+    """The verdict on one claim under one reading, with the evidence behind it."""
+
+    claim_id: str
+    reading: str
+    verdict: str
+    checks: tuple[CheckResult, ...]
+    parts: tuple[PartResult, ...] = ()
+    counterexample: Counterexample | None = None
+    seed: int | None = None
+    level: str = "fast"
+    elapsed: float = 0.0
+    derivation: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict={self.verdict!r} must be one of {VERDICTS}")
+        if self.verdict == "refuted" and self.counterexample is None:
+            raise ValueError(f"{self.claim_id} [{self.reading}]: a refuted verdict needs its counterexample")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of one entry of a claim's ``results`` list."""
+        d: dict[str, Any] = {
+            "reading": self.reading,
+            "verdict": self.verdict,
+            "checks": [c.to_dict() for c in self.checks],
+            "counterexample": None if self.counterexample is None else self.counterexample.to_dict(),
+            "seed": self.seed,
+            "level": self.level,
+            "elapsed_s": round(self.elapsed, 3),
+        }
+        if self.parts:
+            d["parts"] = [
+                {"name": p.name, "verdict": p.verdict,
+                 "counterexample": None if p.counterexample is None else p.counterexample.to_dict()}
+                for p in self.parts
+            ]
+        if self.derivation:
+            d["derivation"] = [{"step": s, "latex": tex} for s, tex in self.derivation]
+        return d
