@@ -25,6 +25,27 @@ class _Printer(LatexPrinter):
         tex = r"|%s|" % self._print(expr.args[0])
         return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        tex = super()._print_Symbol(expr, style)
+        # a bare "d" before "\cdot" is read as a differential by the parser: brace it
+        return "{d}" if tex == "d" else tex
+
+    def _print_sign(self, expr: sp.Expr, exp: str | None = None) -> str:
+        # SymPy's parser has no sign(); for a non-zero argument sign(x) = x/|x| exactly
+        x = expr.args[0]
+        if x.is_nonzero:
+            tex = r"\frac{%s}{|%s|}" % (self._print(x), self._print(x))
+            return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+        return super()._print_sign(expr, exp)
+
+    def _print_Heaviside(self, expr: sp.Expr, exp: str | None = None) -> str:
+        # no Heaviside in SymPy's parser; for a non-zero argument theta(x) = max(0, x)/x exactly
+        x = expr.args[0]
+        if x.is_nonzero:  # the value at 0 (second argument) does not matter then
+            tex = r"\frac{\max\left(0, %s\right)}{%s}" % (self._print(x), self._print(x))
+            return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+        return super()._print_Heaviside(expr, exp)
+
     def _print_ExpBase(self, expr: sp.Expr, exp: str | None = None) -> str:
         tex = r"\exp\left(%s\right)" % self._print(expr.args[0])
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._engine import LEVELS, check, register_check
+from ._engine import LEVELS, check, evaluate, register_check
 from ._results import CheckResult, Counterexample, PartResult, ReadingResult
 
-__all__ = ["LEVELS", "CheckResult", "Counterexample", "PartResult", "ReadingResult", "check", "register_check"]
+__all__ = ["LEVELS", "CheckResult", "Counterexample", "PartResult", "ReadingResult", "check", "evaluate", "register_check"]

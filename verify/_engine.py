@@ -49,14 +49,33 @@ ExtraCheck = Callable[[Claim, str, Level, np.random.SeedSequence], Sequence[Chec
 _EXTRA: dict[str, list[ExtraCheck]] = {}
 
 
-def register_check(claim_id: str) -> Callable[[ExtraCheck], ExtraCheck]:
-    """Decorator: attach a non-symbolic check (``exact``, ``montecarlo``, ``experiment``) to a claim."""
+_MC_FAMILIES: dict[str, int] = {}
+
+
+def register_check(claim_id: str, *, montecarlo_families: int = 0) -> Callable[[ExtraCheck], ExtraCheck]:
+    """Decorator: attach a non-symbolic check (``exact``, ``montecarlo``, ``experiment``) to a claim.
+
+    ``montecarlo_families`` is how many counted Monte Carlo test families the check runs per
+    reading: the run's false-alarm budget is split over all of them (Bonferroni across the run,
+    Holm within a family), see :func:`montecarlo_families`.
+    """
 
     def deco(fn: ExtraCheck) -> ExtraCheck:
         _EXTRA.setdefault(claim_id, []).append(fn)
+        if montecarlo_families:
+            _MC_FAMILIES[claim_id] = _MC_FAMILIES.get(claim_id, 0) + montecarlo_families
         return fn
 
     return deco
+
+
+def montecarlo_families() -> int:
+    """The number of counted Monte Carlo families in a whole-catalogue run (readings included)."""
+    _ensure_extras_loaded()
+    total = 0
+    for claim_id, k in _MC_FAMILIES.items():
+        total += k * len(get_claim(claim_id).readings)
+    return total
 
 
 def resolve_seed(rng: int | np.random.Generator | np.random.SeedSequence | None) -> int:
@@ -79,23 +98,40 @@ def _seq(seed: int, *keys: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, *[zlib.crc32(k.encode()) for k in keys]])
 
 
+def _printed_text(claim: Claim, part: str | None) -> str:
+    """The printed statement (or one part of it) as text: the ``claimed`` side of a sign claim."""
+    stmt = claim.statement
+    if part is not None and isinstance(stmt, AllOf):
+        stmt = dict(stmt.parts).get(part, stmt)
+    if hasattr(stmt, "relation"):
+        return str(stmt.relation)
+    if hasattr(stmt, "hypothesis"):
+        c = stmt.conclusion
+        concl = f"{c.expr} bounded as {c.variable} -> {c.point}" if hasattr(c, "variable") else str(c)
+        hyp = stmt.hypothesis
+        hyp = f"{hyp.expr} bounded as {hyp.variable} -> {hyp.point}" if hasattr(hyp, "variable") else str(hyp)
+        return f"{hyp} implies {concl}"
+    return str(stmt)
+
+
 def _check_statement(
     claim: Claim, reading: str, stmt: Statement, domain: Domain, level: Level, seed: int,
     part: str | None, *, counts: bool = True,
 ) -> list[CheckResult]:
     out: list[CheckResult] = []
     key = (claim.id, reading, part or "")
+    label = _printed_text(claim, part) if counts else None
     if "symbolic" in claim.checks and counts:
         out.append(symbolic_check(stmt, domain, budget=level.symbolic_budget, part=part,
-                                  explain=claim.explain, time_symbol=claim.time_symbol))
+                                  explain=claim.explain, time_symbol=claim.time_symbol, label=label))
     if "precision" in claim.checks:
         ss = _seq(seed, *key, "precision")
         out.append(precision_check(stmt, domain, rng=np.random.default_rng(ss), seed=seed, n_random=level.precision_points,
-                                   dps=level.dps, part=part, counts=counts))
+                                   dps=level.dps, part=part, counts=counts, label=label))
     if "property" in claim.checks and counts:
         ss = _seq(seed, *key, "property")
         out.append(property_check(stmt, domain, seed=int(ss.generate_state(1)[0]), max_examples=level.property_examples,
-                                  part=part, counts=counts))
+                                  part=part, counts=counts, label=label))
     return out
 
 
@@ -165,3 +201,43 @@ def _ensure_extras_loaded() -> None:
 
 def _unused(_: sp.Basic) -> None:  # pragma: no cover - keeps sympy import for type references
     return None
+
+
+def evaluate(claim: Claim | str, reading: str | None = None, *, dps: int = 30, **params: float) -> dict[str, object]:
+    """Evaluate a claim's statement under ``reading`` at one point given by keyword ``params``.
+
+    Every parameter the statement needs must be given and lie in its domain; a value outside it
+    raises :class:`InvalidParameter` naming the parameter, its value and the domain. Returns the
+    point, whether the statement holds there, and both sides' values.
+    """
+    from derivations._validate import check_finite
+
+    from ._pointwise import evaluate_point, statement_symbols
+
+    if isinstance(claim, str):
+        claim = get_claim(claim)
+    reading = claim.reading_names[0] if reading is None else claim.reading(reading).name
+    stmt = claim.statement_for(reading)
+    domain = domain_of(claim)
+    needed = {s.name: s for s in statement_symbols(stmt) if s in domain.sets} if not isinstance(stmt, AllOf) else {
+        s.name: s for s in domain.sets}
+    unknown = sorted(set(params) - {p.name for p in claim.parameters})
+    if unknown:
+        raise fail(unknown[0], params[unknown[0]], f"a parameter of {claim.id} ({', '.join(p.name for p in claim.parameters)})")
+    point: dict[sp.Symbol, sp.Rational] = {}
+    for p in claim.parameters:
+        if p.name not in params:
+            if p.name in needed:
+                raise fail(p.name, None, f"given: {claim.id} needs a value for {p.name} ({p.description})")
+            continue
+        v = params[p.name]
+        check_finite(p.name, v)
+        exact = sp.Rational(str(v)) if not isinstance(v, (int, np.integer)) else sp.Integer(int(v))
+        if not domain.member(p.symbol, exact):
+            raise fail(p.name, v, f"in {domain.sets[p.symbol]} ({p.description})")
+        point[p.symbol] = exact
+    if not domain.contains(point):
+        raise fail("params", params, f"a point of the claim's domain (where {claim.where})")
+    out = evaluate_point(stmt, point, dps=dps) if not isinstance(stmt, AllOf) else None
+    return {"point": {k: params[k] for k in params}, "holds": None if out is None or out.violated is None else not out.violated,
+            "claimed": None if out is None else out.claimed, "actual": None if out is None else out.actual}

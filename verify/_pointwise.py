@@ -106,7 +106,8 @@ def statement_symbols(stmt: Statement) -> set[sp.Symbol]:
     if isinstance(stmt, Bounded):
         return stmt.expr.free_symbols - {stmt.variable}
     if isinstance(stmt, Asymptotic):
-        return (stmt.expr.free_symbols | stmt.leading.free_symbols | stmt.remainder.free_symbols)
+        # the small parameter is swept by the check itself, not sampled
+        return (stmt.expr.free_symbols | stmt.leading.free_symbols | stmt.remainder.free_symbols) - {stmt.variable}
     if isinstance(stmt, AllOf):
         out = set()
         for _, s in stmt.parts:
@@ -227,15 +228,21 @@ def _asymptotic_at(a: Asymptotic, point: Point, dps: int) -> PointOutcome:
     }
     if slope > 0.5:  # |r| grows at least like x^(-1/2): not bounded as x -> 0 (analytic: x^-1 or faster)
         return PointOutcome(True, True, to_number(claimed), to_number(actual),
-                            note=f"(expr - leading)/remainder grows like {x}^-{float(slope):.2f} as {x} -> 0",
+                            note=(f"at {x} = 1e-{k_last}: claimed leading term vs actual value; "
+                                  f"(expr - leading)/remainder grows like {x}^-{float(slope):.2f} as {x} -> 0"),
                             data=data)
     if abs(slope) < 0.1:
         return PointOutcome(True, False, to_number(claimed), to_number(actual), data=data)
     return PointOutcome(True, None, to_number(claimed), to_number(actual), note="growth undecided", data=data)
 
 
-def evaluate_point(stmt: Statement, point: Point, *, dps: int = 50, budget: float = 10.0) -> PointOutcome:
-    """Evaluate ``stmt`` at ``point`` (exact values for every symbol) at ``dps`` digits."""
+def evaluate_point(
+    stmt: Statement, point: Point, *, dps: int = 50, budget: float = 10.0, label: str | None = None
+) -> PointOutcome:
+    """Evaluate ``stmt`` at ``point`` (exact values for every symbol) at ``dps`` digits.
+
+    ``label`` is the printed statement's text, used as the ``claimed`` side of a sign claim.
+    """
     if isinstance(stmt, Equation):
         left, right = _eval(stmt.lhs, point, dps), _eval(stmt.rhs, point, dps)
         if left is None or right is None:
@@ -250,7 +257,7 @@ def evaluate_point(stmt: Statement, point: Point, *, dps: int = 50, budget: floa
         ok, info, exact = _holds_at(stmt.relation, point, dps)
         if ok is None:
             return PointOutcome(False, None, note="could not evaluate here", data=info)
-        return PointOutcome(True, not ok, claimed=str(stmt.relation), actual=info, exact=exact, data=info)
+        return PointOutcome(True, not ok, claimed=label or str(stmt.relation), actual=info, exact=exact, data=info)
     if isinstance(stmt, Implication):
         hyp, hinfo, _ = _condition_at(stmt.hypothesis, point, dps, budget)
         if hyp is None:
@@ -261,8 +268,13 @@ def evaluate_point(stmt: Statement, point: Point, *, dps: int = 50, budget: floa
         data = {"hypothesis": hinfo, "conclusion": cinfo}
         if concl is None:
             return PointOutcome(True, None, note="conclusion undecided", data=data)
-        concl_text = stmt.conclusion.to_latex() if isinstance(stmt.conclusion, Bounded) else str(stmt.conclusion)
-        return PointOutcome(True, not concl, claimed=f"hypothesis holds, so {concl_text}", actual=cinfo,
+        if label:
+            concl_text = label
+        elif isinstance(stmt.conclusion, Bounded):
+            concl_text = f"hypothesis holds, so the expression stays bounded as {stmt.conclusion.variable} -> {stmt.conclusion.point}"
+        else:
+            concl_text = f"hypothesis holds, so {stmt.conclusion}"
+        return PointOutcome(True, not concl, claimed=concl_text, actual=cinfo,
                             exact=exact, data=data)
     if isinstance(stmt, Bounded):
         ok, lim = _bounded_at(stmt, point, budget)

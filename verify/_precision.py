@@ -31,6 +31,7 @@ def precision_check(
     dps: int = 50,
     part: str | None = None,
     counts: bool = True,
+    label: str | None = None,
 ) -> CheckResult:
     """Evaluate ``stmt`` at the domain's edge points and ``n_random`` random points at ``dps`` digits.
 
@@ -45,7 +46,7 @@ def precision_check(
     applicable = undecided = 0
     worst = 0.0
     for p in points:
-        out = evaluate_point(stmt, p, dps=dps)
+        out = evaluate_point(stmt, p, dps=dps, label=label)
         if not out.applicable:
             continue
         applicable += 1
@@ -55,7 +56,7 @@ def precision_check(
         if out.discrepancy is not None:
             worst = max(worst, out.discrepancy)
         if out.violated:
-            confirm = evaluate_point(stmt, p, dps=2 * dps)
+            confirm = evaluate_point(stmt, p, dps=2 * dps, label=label)
             if confirm.violated:
                 cx = Counterexample(point_to_json(p), confirm.claimed, confirm.actual,
                                     note=(confirm.note or f"confirmed at {2 * dps} digits"), exact=confirm.exact)
@@ -67,8 +68,10 @@ def precision_check(
             "max_relative_discrepancy": worst}
     decided = applicable - undecided
     if decided == 0:
+        why = (f"{undecided} undecided" if undecided else
+               "the hypothesis is false at every point, so the implication holds only vacuously there")
         return CheckResult("precision", "inconclusive",
-                           f"no point of {len(points)} could be decided ({undecided} undecided)",
+                           f"no point of {len(points)} could be decided ({why})",
                            part=part, seed=seed, elapsed=time.perf_counter() - t0, data=data, counts=counts)
     detail = f"holds at all {decided} decided points of {len(points)} (edges, extreme scales, random) at {dps} digits"
     if worst:

@@ -93,6 +93,10 @@ class CheckResult:
         return d
 
 
+def _simplicity(cx: Counterexample) -> tuple[int, int]:
+    return sum(len(repr(v)) for v in cx.params.values()), 0 if cx.exact else 1
+
+
 def combine_checks(checks: tuple[CheckResult, ...]) -> tuple[str, Counterexample | None]:
     """Turn the counted checks of one statement into a verdict (CLAIMS.md rules).
 
@@ -101,9 +105,10 @@ def combine_checks(checks: tuple[CheckResult, ...]) -> tuple[str, Counterexample
     run; inconclusive otherwise.
     """
     counted = [c for c in checks if c.counts]
-    for c in counted:
-        if c.outcome == "fail":
-            return "refuted", c.counterexample
+    failing = [c.counterexample for c in counted if c.outcome == "fail" and c.counterexample is not None]
+    if failing:
+        # report the simplest witness (shortest parameter values), exact ones first on ties
+        return "refuted", min(failing, key=_simplicity)
     if any(c.outcome == "pass" and c.proof for c in counted):
         return "proved", None
     numeric_pass = any(c.outcome == "pass" and c.method != "symbolic" for c in counted)
@@ -131,9 +136,9 @@ class PartResult:
 
 def combine_parts(parts: tuple[PartResult, ...]) -> tuple[str, Counterexample | None]:
     """All parts must hold: refuted if one is, proved if all are, supported if all are at least."""
-    for p in parts:
-        if p.verdict == "refuted":
-            return "refuted", p.counterexample
+    refuted = [p.counterexample for p in parts if p.verdict == "refuted" and p.counterexample is not None]
+    if refuted:
+        return "refuted", min(refuted, key=_simplicity)
     verdicts = {p.verdict for p in parts}
     if verdicts == {"proved"}:
         return "proved", None

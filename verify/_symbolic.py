@@ -112,13 +112,13 @@ def explain_ou(derived: sp.Expr, printed: sp.Expr, t: sp.Symbol) -> tuple[str, d
     return " ".join(parts), data
 
 
-def _witness(stmt: Statement, domain: Domain, *, dps: int = 60) -> Counterexample | None:
+def _witness(stmt: Statement, domain: Domain, *, dps: int = 60, label: str | None = None) -> Counterexample | None:
     """Look for a violation at the domain's edge points (exact values, high precision)."""
     import numpy as np
 
     pts = domain.points(statement_symbols(stmt), rng=np.random.default_rng(0), n_random=0)
     for p in pts[:40]:
-        out = evaluate_point(stmt, p, dps=dps)
+        out = evaluate_point(stmt, p, dps=dps, label=label)
         if out.applicable and out.violated:
             return Counterexample(point_to_json(p), out.claimed, out.actual, note=out.note, exact=True)
     return None
@@ -132,6 +132,7 @@ def symbolic_check(
     part: str | None = None,
     explain: str | None = None,
     time_symbol: sp.Symbol | None = None,
+    label: str | None = None,
 ) -> CheckResult:
     """Try to prove or refute ``stmt`` on ``domain`` symbolically within ``budget`` seconds."""
     t0 = time.perf_counter()
@@ -155,7 +156,7 @@ def symbolic_check(
                 return done("pass", "derived - printed simplifies to 0 on the whole domain" + (f"; {text}" if text else ""),
                             proof=True)
             data["difference"] = latex(simplified)
-            cx = _witness(stmt, domain)
+            cx = _witness(stmt, domain, label=label)
             msg = "derived - printed does not simplify to 0"
             if text:
                 msg = f"{text}; " + msg
@@ -170,17 +171,17 @@ def symbolic_check(
             data["gap"] = latex(form)
             if verdict is True:
                 return done("pass", f"lhs - rhs = {form} is {rel.rel_op} 0 under the domain's assumptions", proof=True)
-            cx = _witness(stmt, domain)
+            cx = _witness(stmt, domain, label=label)
             if cx is not None:
                 why = " (refuted everywhere)" if verdict is False else ""
                 return done("fail", f"lhs - rhs = {form}{why}; violated at {cx.params}", cx=cx)
             return done("inconclusive", f"SymPy could not decide the sign of lhs - rhs = {form}")
 
         if isinstance(stmt, Implication):
-            return _implication(stmt, domain, refine, budget, done)
+            return _implication(stmt, domain, refine, budget, done, label)
 
         if isinstance(stmt, Asymptotic):
-            return _asymptotic(stmt, domain, refine, budget, done, data)
+            return _asymptotic(stmt, domain, refine, budget, done, data, label)
 
         if isinstance(stmt, Bounded):
             return done("inconclusive", "boundedness is decided pointwise in exact arithmetic (precision check)")
@@ -189,9 +190,9 @@ def symbolic_check(
     raise TypeError(f"no symbolic checker for {type(stmt).__name__}")
 
 
-def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float, done) -> CheckResult:
+def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float, done, label: str | None) -> CheckResult:
     if isinstance(stmt.hypothesis, Bounded) or isinstance(stmt.conclusion, Bounded):
-        cx = _witness(stmt, domain)
+        cx = _witness(stmt, domain, label=label)
         if cx is not None:
             return done("fail", f"boundedness decided by an exact limit: violated at {cx.params}", cx=cx)
         return done("inconclusive", "boundedness is decided pointwise by exact limits (see the precision check)")
@@ -211,7 +212,7 @@ def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float,
         gap = (c.lhs - c.rhs).subs(x, x_of_s)
         verdict, form = within_budget(lambda: _sign_proof(gap, c.rel_op), budget)
         if verdict is not True:
-            cx = _witness(stmt, domain)
+            cx = _witness(stmt, domain, label=label)
             if cx is not None:
                 return done("fail", f"with {x} = {x_of_s}, {c} is not implied; violated at {cx.params}", cx=cx)
             return done("inconclusive", f"with {x} = {x_of_s} (s > 0), SymPy could not decide {c.rel_op} 0 for {form}")
@@ -231,7 +232,7 @@ def _power_of(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     return None
 
 
-def _asymptotic(stmt: Asymptotic, domain: Domain, refine: dict, budget: float, done, data: dict) -> CheckResult:
+def _asymptotic(stmt: Asymptotic, domain: Domain, refine: dict, budget: float, done, data: dict, label: str | None) -> CheckResult:
     x = stmt.variable
     if stmt.point != 0:
         return done("inconclusive", f"only expansions at {x} -> 0 are handled symbolically")
@@ -261,7 +262,7 @@ def _asymptotic(stmt: Asymptotic, domain: Domain, refine: dict, budget: float, d
         ratio = sp.simplify(coeffs[q] / lead_c) if lead_c != 0 else sp.nan
         data["actual_over_claimed_leading"] = latex(ratio)
         msg += f"; actual/claimed leading coefficient = {ratio}"
-    cx = _witness(stmt, domain)
+    cx = _witness(stmt, domain, label=label)
     if cx is None:
         return done("inconclusive", msg + "; no witness found at the domain's edge points")
     return done("fail", msg, cx=cx)

@@ -1,0 +1,293 @@
+"""The ``samverify`` command line: list, show, latex, check, run, bench.
+
+Exit status 0 when the command completed (whatever the verdicts), 2 with a one-line reason on bad
+input. Rich tables in a terminal, plain text when piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from derivations import Claim, SamverifyError, catalog, get_claim, latex
+
+__all__ = ["main"]
+
+_VERDICT_STYLE = {"proved": "bold green", "supported": "green", "refuted": "bold red", "inconclusive": "yellow"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (the usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"samverify: error: {message} (see samverify --help)\n")
+        raise SystemExit(2)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], *, styles: dict[int, Any] | None = None) -> None:
+    """Print a table: rich in a terminal, tab-separated plain text when piped."""
+    con = _console()
+    if not con.is_terminal:
+        print("\t".join(columns))
+        for r in rows:
+            print("\t".join(str(x) for x in r))
+        return
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False)
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        cells = []
+        for i, x in enumerate(r):
+            style = (styles or {}).get(i)
+            style = style(x) if callable(style) else style
+            cells.append(f"[{style}]{x}[/]" if style else str(x))
+        t.add_row(*cells)
+    con.print(t)
+
+
+def _emit(text: str = "") -> None:
+    print(text)
+
+
+# -- commands ----------------------------------------------------------------------------------------
+def _cmd_list(args: argparse.Namespace) -> int:
+    rows = [(c.id, c.title, f"arXiv:{c.source.arxiv} {c.source.locator}", ", ".join(c.reading_names)) for c in catalog()]
+    _table("samverify catalogue", ("id", "title", "source", "readings"), rows)
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    c = get_claim(args.claim_id)
+    _emit(f"{c.id}: {c.title}")
+    _emit(f"source: {c.source.paper}, arXiv:{c.source.arxiv}, {c.source.locator}")
+    _emit("")
+    _emit(f"statement (printed): {_statement_text(c)}")
+    _emit(f"LaTeX: {c.to_latex()}")
+    _emit("")
+    _emit("parameters:")
+    for p in c.parameters:
+        _emit(f"  {p.name:10s} in {p.domain}   ({p.description}; assumptions: {_assumptions(p.symbol)})")
+    if c.where_latex():
+        _emit(f"domain restricted by: {c.where}")
+    _emit("")
+    _emit("readings:")
+    for r in c.readings:
+        _emit(f"  {r.name:18s} {r.description}")
+    _emit(f"declared checks: {', '.join(c.checks)}")
+    for n in c.notes:
+        _emit(f"note: {n}")
+    return 0
+
+
+def _assumptions(sym: Any) -> str:
+    keys = [k for k in ("integer", "positive", "nonnegative", "negative", "nonzero", "real") if sym.assumptions0.get(k)]
+    return ", ".join(keys[:2]) or "none"
+
+
+def _statement_text(c: Claim) -> str:
+    from derivations import AllOf
+
+    s = c.statement
+    if isinstance(s, AllOf):
+        return "; ".join(f"({name}) {_one(sub)}" for name, sub in s.parts)
+    return _one(s)
+
+
+def _one(s: Any) -> str:
+    for attr in ("relation",):
+        if hasattr(s, attr):
+            return str(getattr(s, attr))
+    if hasattr(s, "lhs") and hasattr(s, "rhs"):
+        return f"{s.lhs} = {s.rhs}"
+    if hasattr(s, "leading"):
+        return f"{s.expr} = {s.leading} + O({s.remainder}) as {s.variable} -> {s.point}"
+    if hasattr(s, "hypothesis"):
+        return f"{_cond(s.hypothesis)}  =>  {_cond(s.conclusion)}"
+    return str(s)
+
+
+def _cond(c: Any) -> str:
+    return f"[{c.expr} bounded as {c.variable} -> {c.point}]" if hasattr(c, "variable") and hasattr(c, "expr") else str(c)
+
+
+def _cmd_latex(args: argparse.Namespace) -> int:
+    if args.all:
+        from ._latex_out import write_fragments
+
+        out = Path(args.out or "reports/latex")
+        paths = write_fragments(catalog(), out)
+        _emit(f"wrote {len(paths)} fragments to {out}/")
+        return 0
+    if not args.claim_id:
+        raise SamverifyError("claim_id is required unless --all is given")
+    c = get_claim(args.claim_id)
+    _emit(f"% {c.id}: {c.title} ({c.source.locator}, arXiv:{c.source.arxiv})")
+    _emit("% printed statement")
+    _emit(c.to_latex())
+    if c.where_latex():
+        _emit(f"% domain restricted by\n{c.where_latex()}")
+    for r in c.readings:
+        d = c.derivation(r.name)
+        _emit("")
+        _emit(f"% reading {r.name}: {r.description}")
+        for label, obj in d.steps:
+            _emit(f"% {label}")
+            _emit(latex(obj))
+        _emit("% statement under this reading")
+        _emit(c.statement_for(r.name).to_latex())
+    return 0
+
+
+def _result_rows(results: Sequence[Any]) -> list[tuple[str, ...]]:
+    rows = []
+    for r in results:
+        ev = ", ".join(sorted({f"{k.method}:{k.outcome}" for k in r.checks if k.counts}))
+        cx = ""
+        if r.counterexample is not None:
+            cx = json.dumps(r.counterexample.params)
+        rows.append((r.claim_id, r.reading, r.verdict, ev, cx, f"{r.elapsed:.1f}s"))
+    return rows
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from ._engine import check
+    from ._report import claim_entry
+
+    c = get_claim(args.claim_id)
+    if args.reading is not None:
+        c.reading(args.reading)
+    results = check(c, args.reading, level=args.level, rng=args.seed)
+    if args.json:
+        print(json.dumps({"schema": "samverify.report/1", "level": args.level, "seed": args.seed,
+                          "claims": [claim_entry(c, results)]}, indent=2, default=str))
+        return 0
+    _emit(f"{c.id}: {c.title}  [{c.source.locator}, arXiv:{c.source.arxiv}]")
+    _emit(f"printed: {_statement_text(c)}")
+    for r in results:
+        _emit("")
+        _emit(f"== reading {r.reading}: {r.verdict.upper()}  (seed {r.seed}, level {r.level}, {r.elapsed:.1f}s)")
+        for label, tex in r.derivation:
+            _emit(f"   derivation | {label}: {tex}")
+        for p in r.parts:
+            _emit(f"   part {p.name}: {p.verdict}")
+        for k in r.checks:
+            part = f"[{k.part}] " if k.part else ""
+            ctx = " (context)" if not k.counts else ""
+            _emit(f"   {k.method:10s} {k.outcome:12s} {part}{k.detail}{ctx}")
+            for key in ("interval", "ci", "n_paths", "n_samples"):
+                if key in k.data:
+                    _emit(f"   {'':10s} {'':12s} {key} = {k.data[key]}")
+        if r.counterexample is not None:
+            cx = r.counterexample
+            _emit(f"   counterexample: {json.dumps(cx.params)}")
+            _emit(f"      claimed: {cx.claimed}")
+            _emit(f"      actual:  {cx.actual}")
+            if cx.note:
+                _emit(f"      note:    {cx.note}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ._run import run_catalogue
+
+    run_catalogue(level=args.level, seed=args.seed, json_path=args.json, markdown_path=args.markdown,
+                  figures_dir=None if args.no_figures else Path(args.figures), claim_filter=args.only,
+                  show_table=_table, verdict_styles=_VERDICT_STYLE)
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from ._bench import print_benchmarks, run_benchmarks
+    from ._report import write_json
+
+    doc = run_benchmarks(quick=args.quick, progress=_console().is_terminal)
+    for mod in ("_checks_coherence",):
+        try:
+            import importlib
+
+            m = importlib.import_module(f"verify.{mod}")
+        except ImportError:
+            continue
+        if hasattr(m, "bench_entries"):
+            doc["results"] += list(m.bench_entries(quick=args.quick))
+    print_benchmarks(doc)
+    if args.json:
+        write_json(args.json, doc)
+        _emit(f"wrote {args.json}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="samverify", description="Check closed-form claims about SGD and SAM from first principles.")
+    p.add_argument("--version", action="version", version="samverify 0.1.0")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the catalogue (ids, titles, sources)").set_defaults(fn=_cmd_list)
+    s = sub.add_parser("show", help="a claim's statement, parameters, readings and LaTeX")
+    s.add_argument("claim_id")
+    s.set_defaults(fn=_cmd_show)
+    s = sub.add_parser("latex", help="printed and derived forms of a claim as LaTeX")
+    s.add_argument("claim_id", nargs="?")
+    s.add_argument("--all", action="store_true", help="write one .tex fragment per claim")
+    s.add_argument("--out", help="folder for --all (default reports/latex)")
+    s.set_defaults(fn=_cmd_latex)
+    for name, helptext in (("check", "check one claim"), ("run", "check the whole catalogue")):
+        s = sub.add_parser(name, help=helptext)
+        if name == "check":
+            s.add_argument("claim_id")
+            s.add_argument("--reading", help="one reading (default: all of the claim's readings)")
+            s.add_argument("--json", action="store_true", help="print the result as JSON (report schema)")
+            s.set_defaults(fn=_cmd_check)
+        else:
+            s.add_argument("--json", metavar="PATH", help="write the report JSON here")
+            s.add_argument("--markdown", metavar="PATH", help="write a Markdown summary here")
+            s.add_argument("--figures", default="reports/figures", metavar="DIR", help="figure folder (default reports/figures)")
+            s.add_argument("--no-figures", action="store_true", help="skip figures")
+            s.add_argument("--only", metavar="PREFIX", help="only claims whose id starts with PREFIX")
+            s.set_defaults(fn=_cmd_run)
+        s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
+        s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s = sub.add_parser("bench", help="benchmarks of the simulators and exact-moment operators")
+    s.add_argument("--json", metavar="PATH", help="write the samverify.bench/1 JSON here")
+    s.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    s.set_defaults(fn=_cmd_bench)
+    return p
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed={text!r} must be a non-negative integer") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"seed={v} must be a non-negative integer")
+    return v
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``samverify`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.fn(args) or 0)
+    except SamverifyError as exc:
+        sys.stderr.write(f"samverify: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("samverify: interrupted; no partial report was written\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

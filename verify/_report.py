@@ -1,0 +1,108 @@
+"""Reports: the JSON document of CLAIMS.md (``samverify.report/1``) and a Markdown summary.
+
+Files are written atomically (a temporary file in the same folder, then ``os.replace``), so an
+interrupted run never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from derivations import Claim, __version__
+
+from ._results import ReadingResult
+
+__all__ = ["SCHEMA", "build_report", "write_atomic", "write_json", "to_markdown", "claim_entry"]
+
+SCHEMA = "samverify.report/1"
+
+
+def claim_entry(claim: Claim, results: Sequence[ReadingResult]) -> dict[str, Any]:
+    """One entry of the report's ``claims`` list."""
+    return {
+        "id": claim.id,
+        "title": claim.title,
+        "source": {"paper": claim.source.paper, "arxiv": claim.source.arxiv, "locator": claim.source.locator},
+        "latex": claim.to_latex(),
+        "where": claim.where_latex(),
+        "parameters": [{"name": p.name, "domain": str(p.domain), "description": p.description} for p in claim.parameters],
+        "readings": [{"name": r.name, "description": r.description} for r in claim.readings],
+        "notes": list(claim.notes),
+        "results": [r.to_dict() for r in results],
+    }
+
+
+def build_report(
+    entries: Iterable[tuple[Claim, Sequence[ReadingResult]]], *, level: str, seed: int,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The whole report document (CLAIMS.md schema plus a few extra top-level fields)."""
+    doc: dict[str, Any] = {"schema": SCHEMA, "version": __version__, "level": level, "seed": seed,
+                           "claims": [claim_entry(c, rs) for c, rs in entries]}
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_json(path: str | os.PathLike[str], doc: Mapping[str, Any]) -> Path:
+    """Write the report document as pretty JSON (atomically)."""
+    return write_atomic(path, json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def to_markdown(doc: Mapping[str, Any]) -> str:
+    """A Markdown summary of a report document: a verdict table, then one section per claim."""
+    lines = [f"# samverify report", "",
+             f"Level `{doc['level']}`, seed `{doc['seed']}`, samverify {doc['version']}.", "",
+             "| claim | reading | verdict | evidence |", "|---|---|---|---|"]
+    for c in doc["claims"]:
+        for r in c["results"]:
+            methods = ", ".join(sorted({f"{k['method']}:{k['outcome']}" for k in r["checks"] if k.get("counts", True)}))
+            lines.append(f"| `{c['id']}` | {r['reading']} | **{r['verdict']}** | {_md_escape(methods)} |")
+    for c in doc["claims"]:
+        src = c["source"]
+        lines += ["", f"## `{c['id']}` — {_md_escape(c['title'])}", "",
+                  f"{src['paper']}, arXiv:{src['arxiv']}, {src['locator']}.", "",
+                  "$$", c["latex"], "$$", ""]
+        if c.get("where"):
+            lines += [f"Domain restricted by ${c['where']}$.", ""]
+        for r in c["results"]:
+            lines += [f"### reading `{r['reading']}`: **{r['verdict']}**", ""]
+            for step in r.get("derivation", []):
+                lines.append(f"- {step['step']}: ${step['latex']}$")
+            if r.get("derivation"):
+                lines.append("")
+            for k in r["checks"]:
+                part = f" [{k['part']}]" if k.get("part") else ""
+                ctx = "" if k.get("counts", True) else " (context, not counted)"
+                lines.append(f"- `{k['method']}`{part} **{k['outcome']}**{ctx}: {_md_escape(k['detail'])}")
+            cx = r.get("counterexample")
+            if cx:
+                lines += ["", f"Counterexample: `{json.dumps(cx['params'])}` — claimed `{_md_escape(cx['claimed'])}`, "
+                              f"actual `{_md_escape(cx['actual'])}`" + (f" ({_md_escape(cx['note'])})" if cx.get("note") else "")]
+            lines.append("")
+    return "\n".join(lines) + "\n"
