@@ -14,7 +14,7 @@ _FACTORIES: list[Callable[[], Iterable[Claim]]] = []
 _CACHE: dict[str, Claim] = {}
 
 #: The catalogue's paper modules, in report order; each registers its claims when imported.
-PAPER_MODULES: tuple[str, ...] = ("kim2023", "coherence_claims", "chen2023")
+PAPER_MODULES: tuple[str, ...] = ("kim2023", "kim2023_ext", "coherence_claims", "chen2023")
 
 
 def register(factory: Callable[[], Iterable[Claim]]) -> Callable[[], Iterable[Claim]]:

@@ -41,8 +41,9 @@ def test_every_claim_is_well_formed_data(claim: Claim):
     for r in claim.reading_names:
         stmt = claim.statement_for(r)
         free = statement_symbols(stmt)
-        # every symbol the bound statement mentions is a declared parameter with a domain
-        assert free <= params, (r, free - params)
+        if set(claim.checks) & {"symbolic", "precision", "property"}:
+            # the engine evaluates these statements pointwise: every symbol needs a domain
+            assert free <= params, (r, free - params)
         if isinstance(stmt, AllOf):
             assert stmt.parts
     with pytest.raises(Exception):

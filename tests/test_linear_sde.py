@@ -59,3 +59,13 @@ def test_a_symbolic_check_out_of_time_is_inconclusive_not_a_crash():
     assert res.outcome == "inconclusive" and "out of time" in res.detail
     assert not res.proof
     assert time.perf_counter() - t0 < 30
+
+
+def test_the_monotone_from_zero_proof_refuses_gaps_with_a_pole():
+    """gap = -1/(x-1) - 1 vanishes at 0 and has a positive derivative, but changes sign past x = 1."""
+    from verify._symbolic import _monotone_from_zero
+
+    x = sp.Symbol("x", positive=True)
+    assert _monotone_from_zero(-1 / (x - 1) - 1, ">", 10.0) is None
+    # a genuine case: 1 - exp(-x) > 0 for x > 0
+    assert _monotone_from_zero(1 - sp.exp(-x), ">", 10.0) is not None

@@ -38,12 +38,64 @@ _SIGN_REFUTES: dict[str, Callable[[sp.Expr], bool | None]] = {
 }
 
 
+def _exp_minus_one(e: sp.Expr) -> sp.Expr:
+    """Replace each ``exp(u) - 1`` by ``u * p`` with a fresh positive symbol ``p``.
+
+    Sound for sign inference: ``exp(u) - 1 = u * (exp(u) - 1)/u`` and the second factor is > 0 for
+    every real ``u`` (it is ``int_0^1 exp(s u) ds``). SymPy's assumptions cannot see this itself.
+    """
+    def is_target(a: sp.Basic) -> bool:
+        if not isinstance(a, sp.Add) or len(a.args) != 2:
+            return False
+        terms = set(a.args)
+        return any(isinstance(x, sp.exp) for x in terms) and (sp.S.NegativeOne in terms or sp.S.One in terms)
+
+    def repl(a: sp.Add) -> sp.Expr:
+        (ex,) = [x for x in a.args if isinstance(x, sp.exp)]
+        const = [x for x in a.args if x.is_Number][0]
+        p = sp.Dummy("phi", positive=True)
+        u = ex.args[0]
+        return u * p if const == -1 else p  # exp(u) + 1 is simply positive
+
+    return e.replace(is_target, repl)
+
+
 def _forms(e: sp.Expr) -> list[sp.Expr]:
     """The expression in a few normal forms SymPy's sign inference does well on."""
     out = [e]
     s = sp.simplify(e)
     out += [s, sp.factor(s), sp.factor(sp.together(sp.expand(e)))]
+    out += [_exp_minus_one(sp.factor(f)) for f in out[1:]]
     return out
+
+
+def _monotone_from_zero(gap: sp.Expr, op: str, budget: float) -> tuple[sp.Symbol, sp.Expr] | None:
+    """Prove ``gap op 0`` as ``gap -> 0`` when a positive symbol ``x -> 0+`` and ``d gap/dx op 0``.
+
+    If the gap vanishes at the left end of ``x > 0`` and its derivative has the relation's sign on
+    the whole domain, the gap itself has that sign for every ``x > 0`` (fundamental theorem of
+    calculus); strict derivative signs give strict gaps.
+    """
+    den = sp.denom(sp.together(gap))
+    for x in sorted(gap.free_symbols, key=lambda s: s.name):
+        if not x.is_positive:
+            continue
+        # the argument needs gap continuous on x > 0: allow x in denominators only inside exp()
+        factors = sp.Mul.make_args(sp.factor(den))
+        if any(f.has(x) and not isinstance(sp.powsimp(f), sp.exp) and not (isinstance(f, sp.Pow) and isinstance(f.base, sp.exp))
+               for f in factors):
+            continue
+        try:
+            at_zero = within_budget(lambda: sp.limit(gap, x, 0, "+"), budget)
+        except (NotImplementedError, ValueError, TypeError):
+            continue
+        if at_zero != 0:
+            continue
+        d = sp.diff(gap, x)
+        verdict, form = _sign_proof(d, op)
+        if verdict is True:
+            return x, form
+    return None
 
 
 def _sign_proof(gap: sp.Expr, op: str) -> tuple[bool | None, sp.Expr]:
@@ -171,6 +223,14 @@ def symbolic_check(
             data["gap"] = latex(form)
             if verdict is True:
                 return done("pass", f"lhs - rhs = {form} is {rel.rel_op} 0 under the domain's assumptions", proof=True)
+            if verdict is None and rel.rel_op in (">", ">=", "<", "<="):
+                mono = within_budget(lambda: _monotone_from_zero(gap, rel.rel_op, budget), budget)
+                if mono is not None:
+                    x, dform = mono
+                    data["derivative"] = latex(dform)
+                    return done("pass", f"lhs - rhs -> 0 as {x} -> 0+ and d(lhs - rhs)/d{x} = {dform} is "
+                                        f"{rel.rel_op} 0 on the whole domain, so lhs - rhs {rel.rel_op} 0 for {x} > 0",
+                                proof=True)
             cx = _witness(stmt, domain, label=label)
             if cx is not None:
                 why = " (refuted everywhere)" if verdict is False else ""

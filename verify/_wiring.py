@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 
 #: Modules of verify that register extra checks for catalogue claims.
-CHECK_MODULES: tuple[str, ...] = ("_checks_kim2023", "_checks_coherence", "_checks_chen2023")
+CHECK_MODULES: tuple[str, ...] = ("_checks_kim2023", "_checks_kim2023_ext", "_checks_coherence", "_checks_chen2023")
 
 for _name in CHECK_MODULES:
     if importlib.util.find_spec(f"verify.{_name}") is not None:
