@@ -209,6 +209,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._latex_out import compile_pdf, latex_document
+    from ._report import to_markdown, write_atomic, write_json
+
+    src = Path(args.source)
+    if not src.is_file():
+        raise SamverifyError(f"--from={str(src)!r} must be a report JSON written by `samverify run` (file not found)")
+    try:
+        doc = json.loads(src.read_text())
+    except json.JSONDecodeError as exc:
+        raise SamverifyError(f"--from={str(src)!r} is not valid JSON: {exc}") from None
+    if doc.get("schema") != "samverify.report/1":
+        raise SamverifyError(f"--from={str(src)!r} must have schema 'samverify.report/1', not {doc.get('schema')!r}")
+    out = Path(args.out)
+    figs = [str(Path(f).resolve().relative_to(out.resolve())) if Path(f).resolve().is_relative_to(out.resolve()) else f
+            for f in doc.get("figures", [])]
+    md = to_markdown(doc)
+    if figs:
+        md += "\n## Figures\n\n" + "\n".join(f"![{Path(f).stem}]({f})" for f in figs) + "\n"
+    write_atomic(out / "README.md", md)
+    if src.resolve() != (out / "report.json").resolve():
+        write_json(out / "report.json", doc)
+    tex = write_atomic(out / "samverify.tex", latex_document(doc, figs))
+    _emit(f"wrote {out / 'README.md'}, {out / 'report.json'}, {tex}")
+    pdf = compile_pdf(tex)
+    _emit(f"wrote {pdf}" if pdf else "pdflatex not found: skipped the PDF (install TeX Live to build it)")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from ._bench import print_benchmarks, run_benchmarks
     from ._report import write_json
@@ -251,7 +280,8 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--json", action="store_true", help="print the result as JSON (report schema)")
             s.set_defaults(fn=_cmd_check)
         else:
-            s.add_argument("--json", metavar="PATH", help="write the report JSON here")
+            s.add_argument("--json", metavar="PATH", default="reports/report.json",
+                           help="write the report JSON here (default reports/report.json)")
             s.add_argument("--markdown", metavar="PATH", help="write a Markdown summary here")
             s.add_argument("--figures", default="reports/figures", metavar="DIR", help="figure folder (default reports/figures)")
             s.add_argument("--no-figures", action="store_true", help="skip figures")
@@ -259,6 +289,11 @@ def _parser() -> argparse.ArgumentParser:
             s.set_defaults(fn=_cmd_run)
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
         s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s = sub.add_parser("report", help="Markdown, LaTeX (and PDF) report from a run's JSON")
+    s.add_argument("--from", dest="source", default="reports/report.json", metavar="PATH",
+                   help="report JSON (default reports/report.json, written by samverify run)")
+    s.add_argument("--out", default="reports", metavar="DIR", help="output folder (default reports)")
+    s.set_defaults(fn=_cmd_report)
     s = sub.add_parser("bench", help="benchmarks of the simulators and exact-moment operators")
     s.add_argument("--json", metavar="PATH", help="write the samverify.bench/1 JSON here")
     s.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")

@@ -1,0 +1,102 @@
+"""LaTeX output: one fragment per claim (printed and derived forms) and a standalone report document.
+
+Every formula is the output of SymPy's LaTeX printer (:func:`derivations.latex`) for the encoded
+expression; only the surrounding prose is written here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from derivations import Claim
+
+from ._report import write_atomic
+
+__all__ = ["fragment", "write_fragments", "latex_document", "compile_pdf", "label_of"]
+
+
+def label_of(claim_id: str, *parts: str) -> str:
+    """A stable LaTeX label for a claim (and optionally a reading / step): ``sv:kim2023.thm2:plain``."""
+    return ":".join(["sv", claim_id, *[re.sub(r"[^A-Za-z0-9._-]", "-", p) for p in parts]])
+
+
+def _text(s: str) -> str:
+    out = str(s)
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
+                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}")):
+        out = out.replace(a, b)
+    return out
+
+
+def fragment(claim: Claim) -> str:
+    """The ``.tex`` fragment of one claim: printed statement, then each reading's derivation."""
+    from derivations import latex
+
+    body = claim.to_latex()
+    env = "gather" if r" \\ " in body else "equation"
+    lines = [f"% samverify fragment for {claim.id} ({claim.source.locator}, arXiv:{claim.source.arxiv})",
+             "% printed statement", rf"\begin{{{env}}}", body.replace(r" \\ ", " \\\\\n"),
+             rf"\label{{{label_of(claim.id)}}}", rf"\end{{{env}}}"]
+    for r in claim.readings:
+        d = claim.derivation(r.name)
+        lines.append(f"% reading {r.name}: {r.description}")
+        for i, (step, obj) in enumerate(d.steps):
+            lines += [f"% {step}", r"\begin{equation}", latex(obj), rf"\label{{{label_of(claim.id, r.name, str(i))}}}",
+                      r"\end{equation}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_fragments(claims: Iterable[Claim], out: Path) -> list[Path]:
+    """Write one ``<id>.tex`` fragment per claim under ``out`` (atomically, file by file)."""
+    return [write_atomic(Path(out) / f"{c.id}.tex", fragment(c)) for c in claims]
+
+
+def latex_document(doc: Mapping[str, Any], figures: Iterable[str] = ()) -> str:
+    """A standalone LaTeX report of a ``samverify.report/1`` document."""
+    out = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}", r"\usepackage{amsmath,amssymb}",
+           r"\usepackage{graphicx}", r"\usepackage{longtable}", r"\usepackage{breqn}" if False else "",
+           r"\allowdisplaybreaks", r"\title{samverify report}",
+           rf"\date{{level {_text(doc['level'])}, seed {doc['seed']}, samverify {_text(doc['version'])}}}",
+           r"\begin{document}", r"\maketitle", r"\section*{Verdicts}", r"\begin{longtable}{lll}",
+           r"\textbf{claim} & \textbf{reading} & \textbf{verdict}\\ \hline\endhead"]
+    for c in doc["claims"]:
+        for r in c["results"]:
+            out.append(rf"\texttt{{{_text(c['id'])}}} & {_text(r['reading'])} & \textbf{{{r['verdict']}}}\\")
+    out.append(r"\end{longtable}")
+    for c in doc["claims"]:
+        src = c["source"]
+        out += [rf"\section{{\texttt{{{_text(c['id'])}}}}}\label{{{label_of(c['id'])}}}", _text(c["title"]) + ".",
+                rf"{_text(src['paper'])}, arXiv:{_text(src['arxiv'])}, {_text(src['locator'])}.", "",
+                r"\begin{gather*}", c["latex"].replace(r" \\ ", " \\\\\n"), r"\end{gather*}"]
+        for r in c["results"]:
+            out.append(rf"\subsection*{{Reading \texttt{{{_text(r['reading'])}}}: {r['verdict']}}}")
+            for step in r.get("derivation", []):
+                out += [rf"\noindent {_text(step['step'])}:", r"\begin{equation*}", step["latex"], r"\end{equation*}"]
+            out.append(r"\begin{itemize}")
+            for k in r["checks"]:
+                part = f" [{_text(k['part'])}]" if k.get("part") else ""
+                out.append(rf"\item \texttt{{{k['method']}}}{part} \textbf{{{k['outcome']}}}: {_text(k['detail'])}")
+            out.append(r"\end{itemize}")
+            cx = r.get("counterexample")
+            if cx:
+                out.append(rf"Counterexample: {_text(cx['params'])}; claimed {_text(cx['claimed'])}; actual {_text(cx['actual'])}.")
+    for f in figures:
+        out += [r"\begin{figure}[h]\centering", rf"\includegraphics[width=0.8\linewidth]{{{f}}}", r"\end{figure}"]
+    out.append(r"\end{document}")
+    return "\n".join(x for x in out if x is not None) + "\n"
+
+
+def compile_pdf(tex: Path) -> Path | None:
+    """Run ``pdflatex`` twice (labels) on ``tex``; None when pdflatex is not installed."""
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        return None
+    for _ in range(2):
+        subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tex.parent,
+                       check=True, capture_output=True)
+    return tex.with_suffix(".pdf")
