@@ -218,12 +218,21 @@ def print_benchmarks(doc: dict, *, console: Any = None) -> None:
     from rich.table import Table
 
     console = Console() if console is None else console
-    table = Table(title=f"samverify bench ({'quick' if doc.get('quick') else 'full'})")
-    for col in ("name", "value", "unit", "baseline", "ratio", "target"):
-        table.add_column(col, justify="left" if col in ("name", "unit") else "right")
 
     def fmt(x: Any) -> str:
         return "" if x is None else (f"{x:.4g}" if isinstance(x, float) else str(x))
+
+    if not console.is_terminal:  # piped: plain tab-separated text, names in full
+        print("\t".join(("name", "value", "unit", "baseline", "ratio", "target")))
+        for r in doc["results"]:
+            print("\t".join((r["name"], fmt(r["value"]), r["unit"], fmt(r.get("baseline")), fmt(r.get("ratio")),
+                             fmt(r.get("target")))))
+        m = doc.get("machine", {})
+        print(f"machine: {m.get('platform')} | {m.get('cpu_count')} CPUs | numpy {m.get('numpy')}")
+        return
+    table = Table(title=f"samverify bench ({'quick' if doc.get('quick') else 'full'})")
+    for col in ("name", "value", "unit", "baseline", "ratio", "target"):
+        table.add_column(col, justify="left" if col in ("name", "unit") else "right", no_wrap=col == "name")
 
     for r in doc["results"]:
         table.add_row(r["name"], fmt(r["value"]), r["unit"], fmt(r.get("baseline")), fmt(r.get("ratio")), fmt(r.get("target")))

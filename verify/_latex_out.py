@@ -30,7 +30,15 @@ def _text(s: str) -> str:
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
                  ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}")):
         out = out.replace(a, b)
+    # long machine-written expressions in prose: allow line breaks after operators
+    for op in ("*", "+", "(", ",", "/", "="):
+        out = out.replace(op, op + r"\allowbreak{}")
     return out
+
+
+#: data keys of a symbolic check that hold LaTeX from the SymPy printer (shown as formulas)
+_LATEX_KEYS = ("difference", "gap", "derivative", "actual_leading_term", "claimed_leading_term",
+               "printed_drift_rate", "printed_diffusion", "reading_drift_rate", "reading_diffusion")
 
 
 def fragment(claim: Claim) -> str:
@@ -56,11 +64,29 @@ def write_fragments(claims: Iterable[Claim], out: Path) -> list[Path]:
     return [write_atomic(Path(out) / f"{c.id}.tex", fragment(c)) for c in claims]
 
 
+_PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{longtable}
+\usepackage[T1]{fontenc}
+\newsavebox{\svbox}
+% a display that is shrunk to the line width when it would run off the page
+\newcommand{\fitmath}[1]{\par\smallskip\noindent\sbox{\svbox}{$\displaystyle #1$}%
+\makebox[\linewidth][c]{\ifdim\wd\svbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\svbox}}\else\usebox{\svbox}\fi}%
+\par\smallskip}
+\setlength{\parindent}{0pt}
+\sloppy
+"""
+
+
+def _display(tex: str) -> list[str]:
+    return [rf"\fitmath{{{line}}}" for line in tex.split(r" \\ ") if line.strip()]
+
+
 def latex_document(doc: Mapping[str, Any], figures: Iterable[str] = ()) -> str:
-    """A standalone LaTeX report of a ``samverify.report/1`` document."""
-    out = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}", r"\usepackage{amsmath,amssymb}",
-           r"\usepackage{graphicx}", r"\usepackage{longtable}", r"\usepackage{breqn}" if False else "",
-           r"\allowdisplaybreaks", r"\title{samverify report}",
+    """A standalone LaTeX report of a ``samverify.report/1`` document (formulas from the SymPy printer)."""
+    out = [_PREAMBLE, r"\title{samverify report}",
            rf"\date{{level {_text(doc['level'])}, seed {doc['seed']}, samverify {_text(doc['version'])}}}",
            r"\begin{document}", r"\maketitle", r"\section*{Verdicts}", r"\begin{longtable}{lll}",
            r"\textbf{claim} & \textbf{reading} & \textbf{verdict}\\ \hline\endhead"]
@@ -70,25 +96,39 @@ def latex_document(doc: Mapping[str, Any], figures: Iterable[str] = ()) -> str:
     out.append(r"\end{longtable}")
     for c in doc["claims"]:
         src = c["source"]
-        out += [rf"\section{{\texttt{{{_text(c['id'])}}}}}\label{{{label_of(c['id'])}}}", _text(c["title"]) + ".",
-                rf"{_text(src['paper'])}, arXiv:{_text(src['arxiv'])}, {_text(src['locator'])}.", "",
-                r"\begin{gather*}", c["latex"].replace(r" \\ ", " \\\\\n"), r"\end{gather*}"]
+        out += [r"\clearpage", rf"\section{{\texttt{{{_text(c['id'])}}}}}\label{{{label_of(c['id'])}}}",
+                _text(c["title"]) + ".", "", rf"{_text(src['paper'])}, arXiv:{_text(src['arxiv'])}, {_text(src['locator'])}.",
+                "", "Printed statement:"]
+        out += _display(c["latex"])
+        if c.get("where"):
+            out += ["Domain restricted by:"] + _display(c["where"])
         for r in c["results"]:
             out.append(rf"\subsection*{{Reading \texttt{{{_text(r['reading'])}}}: {r['verdict']}}}")
             for step in r.get("derivation", []):
-                out += [rf"\noindent {_text(step['step'])}:", r"\begin{equation*}", step["latex"], r"\end{equation*}"]
+                out.append(rf"{_text(step['step'])}:")
+                out += _display(step["latex"])
             out.append(r"\begin{itemize}")
             for k in r["checks"]:
                 part = f" [{_text(k['part'])}]" if k.get("part") else ""
-                out.append(rf"\item \texttt{{{k['method']}}}{part} \textbf{{{k['outcome']}}}: {_text(k['detail'])}")
+                ctx = "" if k.get("counts", True) else " (context, not counted)"
+                out.append(rf"\item \texttt{{{k['method']}}}{part} \textbf{{{k['outcome']}}}{ctx}: {_text(k['detail'])}")
+                for key in _LATEX_KEYS:
+                    tex = (k.get("data") or {}).get(key)
+                    if isinstance(tex, str) and tex:
+                        out.append(_text(key.replace("_", " ")) + ":")
+                        out += _display(tex)
             out.append(r"\end{itemize}")
             cx = r.get("counterexample")
             if cx:
-                out.append(rf"Counterexample: {_text(cx['params'])}; claimed {_text(cx['claimed'])}; actual {_text(cx['actual'])}.")
-    for f in figures:
+                out.append(rf"\textbf{{Counterexample}}: {_text(cx['params'])}; claimed {_text(cx['claimed'])}; "
+                           rf"actual {_text(cx['actual'])}.")
+    figs = list(figures)
+    if figs:
+        out += [r"\clearpage", r"\section*{Figures}"]
+    for f in figs:
         out += [r"\begin{figure}[h]\centering", rf"\includegraphics[width=0.8\linewidth]{{{f}}}", r"\end{figure}"]
     out.append(r"\end{document}")
-    return "\n".join(x for x in out if x is not None) + "\n"
+    return "\n".join(out) + "\n"
 
 
 def compile_pdf(tex: Path) -> Path | None:
