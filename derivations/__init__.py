@@ -17,11 +17,51 @@ from ._errors import (
 from ._latex import latex, parse_latex
 from ._registry import catalog, get_claim, register
 from ._statements import AllOf, Asymptotic, Bounded, Equation, Holds, Implication, Statement
+from ._user import (
+    DiscreteModel,
+    Model,
+    ModelReading,
+    SDEModel,
+    Scaling,
+    UserSource,
+    as_parameters,
+    batch_weight_covariance,
+    claim_from_latex,
+    default_domain,
+    discrete_model,
+    heavy_ball_model,
+    kim_sde_model,
+    minibatch_sgd_model,
+    sam_model,
+    sde_model,
+    sgd_model,
+    step_symbol,
+    user_claim,
+)
 from .linear_sde import LinearSDE, ou_parameters, solve_variance_ode
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DiscreteModel",
+    "Model",
+    "ModelReading",
+    "SDEModel",
+    "Scaling",
+    "UserSource",
+    "as_parameters",
+    "batch_weight_covariance",
+    "claim_from_latex",
+    "default_domain",
+    "discrete_model",
+    "heavy_ball_model",
+    "kim_sde_model",
+    "minibatch_sgd_model",
+    "sam_model",
+    "sde_model",
+    "sgd_model",
+    "step_symbol",
+    "user_claim",
     "AllOf",
     "Asymptotic",
     "Bounded",

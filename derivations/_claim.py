@@ -139,6 +139,18 @@ class Claim:
         if bad:
             raise ValueError(f"claim {self.id}: checks={self.checks!r} has unknown method(s) {sorted(bad)}")
 
+    @classmethod
+    def from_latex(cls, id: str, text: str, **kwargs: Any) -> "Claim":
+        """A claim whose printed statement is given in LaTeX (see :func:`derivations._user.claim_from_latex`).
+
+        ``text`` is ``lhs = rhs``, a relation, or ``expr = leading + O(remainder)``; keyword arguments
+        (``parameters``, ``readings``, ``placeholders``, ``variable``, ``where``, ...) are passed on.
+        Unparsable text raises :class:`LatexParseError` pointing at the offending position or name.
+        """
+        from ._user import claim_from_latex
+
+        return claim_from_latex(id, text, **kwargs)
+
     # -- lookups -------------------------------------------------------------------------------
     @property
     def reading_names(self) -> tuple[str, ...]:

@@ -25,6 +25,14 @@ class _Printer(LatexPrinter):
         tex = r"|%s|" % self._print(expr.args[0])
         return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
+    def _print_Function(self, expr: sp.Expr, exp: str | None = None) -> str:
+        # \sin^{2}{\left(x\right)} \cdot y parses as sin(x*y)**2: write \left(\sin\left(x\right)\right)^{2}
+        tex = super()._print_Function(expr)
+        if tex.endswith(r"\right)}") and r"{\left(" in tex:
+            head, _, rest = tex.partition(r"{\left(")
+            tex = head + r"\left(" + rest[: -len(r"\right)}")] + r"\right)"
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         tex = super()._print_Symbol(expr, style)
         # a bare "d" before "\cdot" is read as a differential by the parser: brace it

@@ -27,6 +27,8 @@ __all__ = [
     "symbolic_coherence",
     "SymbolicCoherence",
     "sam_base_case",
+    "BASE_CASE_WORDS",
+    "word_coefficients",
     "batch_mean_expectation",
     "cr_network_gradient",
     "cr_trace_derivation",
@@ -145,6 +147,26 @@ def sam_base_case(eta: sp.Symbol, rho: sp.Symbol, alpha: sp.Symbol) -> tuple[tup
     JT = 1 - eta * (1 + c * Hm) * Ht
     prod = sp.expand(JT * J)
     return (("J", J), ("J^T", JT), ("J^T J expanded", prod), ("E[J^T J]", sp.expand(_expectation(prod))))
+
+
+#: The words of the printed base case, E[J^T J] = Σ_w c_w w, as (name, non-commutative word).
+BASE_CASE_WORDS: tuple[tuple[str, sp.Expr], ...] = (
+    ("I", sp.S.One), ("H", Hm), ("H2", Hm**2), ("EHt2", Ht2), ("EHt2_H", Ht2 * Hm), ("H_EHt2", Hm * Ht2),
+    ("H_EHt2_H", Hm * Ht2 * Hm),
+)
+
+
+def word_coefficients(expr: sp.Expr) -> dict[sp.Expr, sp.Expr]:
+    """The scalar coefficient of each non-commutative word of an expanded polynomial (``{word: coeff}``).
+
+    Two non-commutative polynomials are equal iff every word has the same coefficient.
+    """
+    out: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        c, nc = term.args_cnc()
+        word = sp.Mul(*nc) if nc else sp.S.One
+        out[word] = sp.expand(out.get(word, sp.S.Zero) + sp.Mul(*c))
+    return {w: c for w, c in out.items() if c != 0}
 
 
 def batch_mean_expectation(model: str, *, n: sp.Expr, B: sp.Expr) -> sp.Expr:

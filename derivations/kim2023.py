@@ -93,6 +93,8 @@ def _sgd_minus_sam(bb: sp.Expr = B) -> sp.Expr:
 @register
 def claims() -> tuple[Claim, ...]:
     """The Kim et al. claims of CLAIMS.md §1 encoded so far."""
+    from .kim2023_ext import normalised_flow_reading  # kim2023_ext imports this module: import here
+
     sde_readings = _sde_readings()
     thm1_attract = sp.And(kappa(lambda_1) > 0, kappa(lambda_2) > 0)
     out = [
@@ -108,7 +110,8 @@ def claims() -> tuple[Claim, ...]:
                 )
             ),
             parameters=(P_LAMBDA, P_L1, P_L2, P_RHO),
-            readings=(Reading("plain", "SAM gradient flow dw/dt = -grad l(w + rho grad l(w))", lambda: _flow_bindings("plain")),),
+            readings=(Reading("plain", "SAM gradient flow dw/dt = -grad l(w + rho grad l(w))", lambda: _flow_bindings("plain")),
+                      normalised_flow_reading()),
             notes=("The saddle attracts the linearised flow iff every eigenvalue of its Hessian is > 0.",),
         ),
         Claim(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import sympy as sp
 
@@ -22,11 +24,28 @@ def _formulas():
 
 
 def _parseable(e: sp.Expr) -> bool:
-    # placeholders (undefined functions) and unevaluated derivatives are notation, not formulas
-    return not any(isinstance(f.func, sp.core.function.UndefinedFunction) for f in e.atoms(sp.Function)) and not e.has(sp.Derivative)
+    # placeholders (undefined functions) and unevaluated derivatives are notation, not formulas;
+    # SymPy's LaTeX parser has no cases environment, so Piecewise formulas cannot round-trip
+    return (not any(isinstance(f.func, sp.core.function.UndefinedFunction) for f in e.atoms(sp.Function))
+            and not e.has(sp.Derivative) and not e.has(sp.Piecewise))
 
 
-CASES = [pytest.param(e, syms, id=name) for name, e, syms in _formulas() if _parseable(e) and e.free_symbols]
+#: ANTLR's Python runtime parses ~1,000 characters a second: formulas longer than this (the exact
+#: discrete heavy-ball moments, ~30,000 characters) run in the slow set (`pytest -m slow`).
+LONG = 8000
+
+
+def _unique():
+    seen: set[sp.Expr] = set()
+    for name, e, syms in _formulas():
+        # the same formula appears under several readings and parts: test each once
+        if _parseable(e) and e.free_symbols and e not in seen:
+            seen.add(e)
+            marks = [pytest.mark.slow] if len(latex(e)) > LONG else []
+            yield pytest.param(e, syms, id=name, marks=marks)
+
+
+CASES = list(_unique())
 
 
 def test_there_are_formulas_to_round_trip():
@@ -42,7 +61,17 @@ def test_latex_parses_back_to_an_equal_expression(expr: sp.Expr, syms):
     expected = expr.replace(lambda e: isinstance(e, sp.sign) and e.args[0].is_nonzero, lambda e: e.args[0] / sp.Abs(e.args[0]))
     expected = expected.replace(lambda e: isinstance(e, sp.Heaviside) and e.args[0].is_nonzero,
                                 lambda e: sp.Max(0, e.args[0]) / e.args[0])
-    assert sp.simplify(back - expected) == 0, (text, back)
+    diff = back - expected
+    if diff == 0 or len(sp.srepr(expected)) > 4000 or sp.expand(diff) == 0:
+        # huge closed forms (exact discrete moments): compare at random exact points, 50 digits
+        rng = random.Random(0)
+        for _ in range(3):
+            pt = {s: sp.Rational(rng.randint(1, 97), rng.randint(1, 13)) * (-1 if s.is_negative else 1)
+                  for s in expected.free_symbols}
+            a, b = sp.N(back.subs(pt), 50), sp.N(expected.subs(pt), 50)
+            assert abs(a - b) <= sp.Float("1e-40", 50) * max(abs(a), abs(b), 1), (text, back, pt)
+        return
+    assert sp.simplify(diff) == 0, (text, back)
 
 
 def test_unparseable_latex_says_what_failed():

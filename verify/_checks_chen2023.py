@@ -123,6 +123,17 @@ class ChenAnalysis:
         """Seed-mean test error (noisy labels) ``[d][mu]``, rounded for reports."""
         return np.round(self.noisy[alg].mean(axis=1), 4).tolist()
 
+    def regime(self) -> np.ndarray:
+        """Grid cells ``[d, mu]`` inside the theory's high-dimensional regime.
+
+        ``d >= n^2`` and ``d >= n ||mu||^2 / sigma_p^2`` (the condition d = Ω̃(max{n ||mu||^2/sigma_p^2, n^2})
+        of this line of work, as recalled; logs dropped). Outside it the signal dominates the
+        mini-batch gradient and SAM's normalised perturbation points along ``mu``.
+        """
+        s = self.setup
+        D, M = np.meshgrid(np.asarray(self.grid.d_values, float), np.asarray(self.grid.mu_values), indexing="ij")
+        return (D >= s.n**2) & (D >= s.n * M**2 / s.sigma_p**2)
+
     # -- early-training window ---------------------------------------------------------------------
     def early_epoch(self) -> int:
         """First epoch at which SGD's median training loss (all cells) is at most half its initial value."""
@@ -195,7 +206,11 @@ def sgd_threshold_scaling(claim: Claim, reading: str, level: Level, seedseq: np.
     detail = (f"SGD: mu_c(d) = {[round(v, 3) for v in fit.mu_c]} at d = {list(fit.d_values)}; exponent fitted on "
               f"d >= {an.d_min}: "
               f"{fit.exponent:.3f}, {CI_LEVEL:.0%} bootstrap interval [{lo:.3f}, {hi:.3f}] (claimed 0.25; "
-              f"too wide above half-width {MAX_HALF_WIDTH}) -> {outcome}")
+              f"an interval of half-width above {MAX_HALF_WIDTH} would be inconclusive) -> {outcome}")
+    allf = an.context_fits[f"sgd@{MARGIN}_all_d"]
+    if allf["exponent"] is not None and None not in allf["exponent_ci"]:
+        detail += (f" (context, not the verdict: including d < {an.d_min} the fit gives {allf['exponent']:.3f} "
+                   f"[{allf['exponent_ci'][0]:.3f}, {allf['exponent_ci'][1]:.3f}])")
     data = {**an.common(), "sgd": fit.as_dict(), "claimed_exponent": 0.25,
             "context_exponents": {k: v for k, v in an.context_fits.items() if k.startswith("sgd")},
             "mean_error_sgd": an.mean_error_table("sgd")}
@@ -266,6 +281,7 @@ def sgd_harmful_as_quoted(claim: Claim, reading: str, level: Level, seedseq: np.
     e = an.noisy["sgd"]  # [d, seed, mu]
     D, M = np.meshgrid(np.asarray(g.d_values, float), np.asarray(g.mu_values), indexing="ij")
     ratio = s.n * M**4 / (D * s.P**4 * s.sigma_p**4)
+    regime = an.regime()
     rng = np.random.default_rng(_ss(an.seed, "chen2023.harmful"))
     # Bonferroni over the grid cells: every cell's interval holds together with probability >= 95%
     n_cells = ratio.size
@@ -282,8 +298,6 @@ def sgd_harmful_as_quoted(claim: Claim, reading: str, level: Level, seedseq: np.
                                                          * np.linalg.norm(rrc))
     point_corr = float(np.corrcoef(rr, rk(mean.ravel()))[0, 1])
     corr_ci = (float(np.quantile(corr, 0.025)), float(np.quantile(corr, 0.975)))
-    # cells inside the theory's high-dimensional regime d >= n^2, d >= n ||mu||^2 / sigma_p^2 (as recalled)
-    regime = (D >= s.n**2) & (D >= s.n * M**2 / s.sigma_p**2)
     benign = (hi < an.threshold) & regime  # the error interval lies below Bayes risk + margin
     harmful = lo >= an.threshold
     data = {**an.common(), "ratio": np.round(ratio, 6).tolist(), "mean_error_sgd": np.round(mean, 4).tolist(),
@@ -322,13 +336,14 @@ def sam_noise_memorization(claim: Claim, reading: str, level: Level, seedseq: np
     tr = an.sweep.traj
     dn = {a: tr[a]["noise"][..., T] - tr[a]["noise"][..., 0] for a in _chen.ALGS}  # [d, seed, mu]
     ds = tr["sam"]["signal"][..., T] - tr["sam"]["signal"][..., 0]
-    n_cells = len(g.d_values) * len(g.mu_values)
-    lvl = 1 - (1 - CI_LEVEL) / n_cells  # Bonferroni: all cells' intervals hold together at 95%
+    regime = an.regime()
+    n_cells = int(regime.sum())
+    lvl = 1 - (1 - CI_LEVEL) / n_cells  # Bonferroni over the regime's cells: their intervals hold together at 95%
     rng = np.random.default_rng(_ss(an.seed, "chen2023.noise"))
     diff, dlo, dhi = _chen.bootstrap_mean_ci(dn["sam"] - dn["sgd"], rng=rng, n_boot=N_BOOT, level=lvl, axis=1)
     sig, slo, shi = _chen.bootstrap_mean_ci(ds, rng=rng, n_boot=N_BOOT, level=lvl, axis=1)
     ratio = dn["sam"].mean(axis=1) / dn["sgd"].mean(axis=1)
-    data = {**an.common(), "early_epoch": T, "cell_ci_level": lvl,
+    data = {**an.common(), "early_epoch": T, "cell_ci_level": lvl, "in_regime": regime.tolist(),
             "noise_growth_sgd": np.round(dn["sgd"].mean(axis=1), 5).tolist(),
             "noise_growth_sam": np.round(dn["sam"].mean(axis=1), 5).tolist(),
             "noise_growth_ratio_sam_over_sgd": np.round(ratio, 4).tolist(),
@@ -337,8 +352,9 @@ def sam_noise_memorization(claim: Claim, reading: str, level: Level, seedseq: np
             "signal_growth_sam_ci": [np.round(slo, 6).tolist(), np.round(shi, 6).tolist()],
             "signal_growth_sgd": np.round((tr["sgd"]["signal"][..., T] - tr["sgd"]["signal"][..., 0]).mean(axis=1),
                                           6).tolist()}
-    worse = dlo > 0
-    stalled = shi < 0
+    worse = (dlo > 0) & regime
+    stalled = (shi < 0) & regime
+    data["cells_outside_regime_not_below"] = int(((dhi >= 0) & ~regime).sum())
     if worse.any() or stalled.any():
         i, j = np.argwhere(worse | stalled)[0]
         outcome = "fail"
@@ -349,15 +365,16 @@ def sam_noise_memorization(claim: Claim, reading: str, level: Level, seedseq: np
                              "signal_growth_sam": float(sig[i, j])},
                             note="interval of the paired difference excludes the claimed direction")
         detail = f"at d={g.d_values[i]}, ||mu||={g.mu_values[j]:.3g} the claimed direction is excluded"
-    elif (dhi < 0).all() and (slo > 0).all():
+    elif (dhi < 0)[regime].all() and (slo > 0)[regime].all():
         outcome, cx = "pass", None
-        detail = (f"by epoch {T} (SGD's loss halved) SAM's noise coefficient grew {np.min(ratio):.2f}-"
-                  f"{np.max(ratio):.2f}x SGD's growth, below it at all {n_cells} cells (Bonferroni {CI_LEVEL:.0%}), "
-                  f"and SAM's signal coefficient grew at every cell")
+        detail = (f"by epoch {T} (SGD's loss halved) SAM's noise coefficient grew {np.min(ratio[regime]):.2f}-"
+                  f"{np.max(ratio[regime]):.2f}x SGD's growth, below it at all {n_cells} cells of the regime "
+                  f"(Bonferroni {CI_LEVEL:.0%}), and SAM's signal coefficient grew at every one")
     else:
         outcome, cx = "inconclusive", None
-        detail = (f"by epoch {T}: {int((dhi < 0).sum())}/{n_cells} cells with SAM's noise growth below SGD's and "
-                  f"{int((slo > 0).sum())}/{n_cells} with SAM's signal growth > 0 at Bonferroni {CI_LEVEL:.0%}")
+        detail = (f"by epoch {T}: {int((dhi < 0)[regime].sum())}/{n_cells} regime cells with SAM's noise growth below "
+                  f"SGD's and {int((slo > 0)[regime].sum())}/{n_cells} with SAM's signal growth > 0 at Bonferroni "
+                  f"{CI_LEVEL:.0%}")
     return _result(outcome, detail, data, an, t0, cx)
 
 
@@ -383,20 +400,30 @@ def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Pat
         im = ax.pcolormesh(mus, d, mean, shading="nearest", cmap="viridis", vmin=an.sweep.bayes, vmax=0.5)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        fit_d = d >= an.d_min
         for other, style in (("sgd", "w-"), ("sam", "r--")):
             f = an.fits[other]
             mc = np.asarray(f.mu_c)
             ok = np.isfinite(mc)
-            ax.plot(mc[ok], d[ok], style[0] + "o", ms=4)
-            if math.isfinite(f.exponent):
-                c = np.exp(np.mean(np.log(mc[ok])) - f.exponent * np.mean(np.log(d[ok])))
+            ax.plot(mc[ok & fit_d], d[ok & fit_d], style[0] + "o", ms=4)
+            ax.plot(mc[ok & ~fit_d], d[ok & ~fit_d], style[0] + "o", ms=5, mfc="none")  # context: not fitted
+            use = ok & fit_d
+            if math.isfinite(f.exponent) and use.sum() >= 2:
+                c = np.exp(np.mean(np.log(mc[use])) - f.exponent * np.mean(np.log(d[use])))
                 lo, hi = f.exponent_ci
-                ax.plot(c * d**f.exponent, d, style, lw=1.5,
-                        label=f"{other.upper()} boundary: mu_c ~ d^{f.exponent:.2f} [{lo:.2f}, {hi:.2f}]")
-        ax.plot(an.fits["sgd"].mu_c[0] * (d / d[0]) ** 0.25, d, "w:", lw=1, label="claimed SGD slope 1/4")
+                ax.plot(c * d[fit_d] ** f.exponent, d[fit_d], style, lw=1.5,
+                        label=f"{other.upper()} boundary (fit d>={an.d_min}): mu_c ~ d^{f.exponent:.2f} "
+                              f"[{lo:.2f}, {hi:.2f}]")
+        sg = np.asarray(an.fits["sgd"].mu_c)
+        k0 = int(np.argmax(fit_d & np.isfinite(sg))) if np.any(fit_d & np.isfinite(sg)) else None
+        if k0 is not None:
+            ax.plot(sg[k0] * (d[k0:] / d[k0]) ** 0.25, d[k0:], "w:", lw=1, label="claimed SGD slope 1/4")
+        ax.plot(np.sqrt(an.setup.sigma_p**2 * d / an.setup.n), d, color="0.6", ls="-.", lw=1,
+                label="regime edge d = n ||mu||^2 / sigma_p^2")
+        ax.set_xlim(mus[0] / 1.2, mus[-1] * 1.2)
         ax.set_xlabel("signal strength ||mu||")
         ax.set_title(f"{alg.upper()}: test error (Bayes risk {an.sweep.bayes}), level {level}")
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=6, loc="upper left")
         fig.colorbar(im, ax=ax, label="test error")
     axes[0].set_ylabel("dimension d")
     fig.tight_layout()
@@ -409,7 +436,7 @@ def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Pat
     T = an.early_epoch()
     i = len(g.d_values) - 1
     j = int(np.argmin(np.abs(np.log(mus / np.nanmedian(an.fits["sgd"].mu_c)))))
-    horizon = min(an.setup.max_epochs, 4 * max(T, 1))
+    horizon = min(an.sweep.traj["sgd"]["noise"].shape[-1] - 1, 4 * max(T, 1))  # recorded epochs only
     ep = np.arange(horizon + 1)
     for alg, col in (("sgd", "C0"), ("sam", "C3")):
         tr = an.sweep.traj[alg]

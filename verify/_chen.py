@@ -480,7 +480,7 @@ class Sweep:
     stop_epoch: dict[str, np.ndarray]
     final_loss: dict[str, np.ndarray]
     traj: dict[str, dict[str, np.ndarray]]
-    entropy: int
+    entropy: Any
     spawn_key: tuple[int, ...]
 
     @property
@@ -496,7 +496,7 @@ class Sweep:
 ALGS = ("sgd", "sam")
 
 
-def _task(args: tuple[ChenSetup, int, tuple[float, ...], int, tuple[int, ...]]) -> dict[str, Any]:
+def _task(args: tuple[ChenSetup, int, tuple[float, ...], Any, tuple[int, ...]]) -> dict[str, Any]:
     """One replicate at one ``d``: draw the Gram sample, train SGD and SAM at every ``||mu||`` (vectorised)."""
     setup, d, mus, entropy, key = args
     ss = np.random.SeedSequence(entropy, spawn_key=key)
@@ -521,6 +521,11 @@ def run_sweep(
 ) -> Sweep:
     """Run every (d, replicate) task, SGD and SAM over the whole ``||mu||`` grid in each, and collect.
 
+    Within a task the ``2 x n_mu`` paths are one vectorised computation on shared data,
+    initialisation and batch order (common random numbers: differences between cells and between
+    optimisers carry no sampling noise of their own); replicates are separate tasks, which is what
+    the executor parallelises and what the bootstrap resamples.
+
     Task ``k = i_d * n_seeds + s`` gets the ``k``-th child of ``seedseq`` (built from its entropy and
     spawn key, not from ``spawn()``'s counter), so results do not depend on the executor, the number
     of workers or the completion order. ``executor=None`` uses a local process pool with
@@ -532,8 +537,7 @@ def run_sweep(
         setup.check_d(d)
     if max_workers is not None:
         check_integer("max_workers", max_workers, minimum=1)
-    entropy = int(seedseq.entropy) if isinstance(seedseq.entropy, int) else int(
-        np.random.SeedSequence(seedseq.entropy).generate_state(2, np.uint64)[0])
+    entropy = seedseq.entropy  # an int or a sequence of ints: either rebuilds the same children
     key0 = tuple(seedseq.spawn_key)
     tasks = [(setup, d, tuple(grid.mu_values), entropy, (*key0, i * grid.n_seeds + s))
              for i, d in enumerate(grid.d_values) for s in range(grid.n_seeds)]

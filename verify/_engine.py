@@ -151,6 +151,9 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
         checks += _check_statement(claim, reading, stmt, domain, level, seed, None)
     for fn in _EXTRA.get(claim.id, []):
         checks += list(fn(claim, reading, level, _seq(seed, claim.id, reading, fn.__name__)))
+    from ._scaling import scaling_checks  # declared scaling symmetries (user claims); [] otherwise
+
+    checks += scaling_checks(claim, reading)
     context = claim.extras.get("context")
     if context is not None:
         bound = context.bind(claim.derivation(reading).bindings)

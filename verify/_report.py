@@ -86,7 +86,8 @@ def to_markdown(doc: Mapping[str, Any]) -> str:
     for c in doc["claims"]:
         src = c["source"]
         lines += ["", f"## `{c['id']}` — {_md_escape(c['title'])}", "",
-                  f"{src['paper']}, arXiv:{src['arxiv']}, {src['locator']}.", "",
+                  ", ".join(x for x in (src["paper"], f"arXiv:{src['arxiv']}" if src.get("arxiv") else "", src["locator"]) if x)
+                  + ".", "",
                   "$$", c["latex"], "$$", ""]
         if c.get("where"):
             lines += [f"Domain restricted by ${c['where']}$.", ""]
