@@ -107,3 +107,12 @@ def test_known_verdicts_of_theorem_2_follow_from_the_derivations(fast_report: di
 def test_unknown_claim_id_lists_close_matches():
     with pytest.raises(derivations.UnknownClaim, match="kim2023.thm2"):
         derivations.get_claim("kim2023.thm22")
+
+
+def test_a_fresh_fast_run_gives_the_committed_verdicts(fast_report: dict):
+    """reports/report.json is built from seed 0 at the fast level: the same seed gives the same verdicts."""
+    committed = json.loads((Path(__file__).resolve().parents[1] / "reports" / "report.json").read_text())
+    assert committed["seed"] == 0 and committed["level"] == "fast"
+    old = {(c["id"], r["reading"]): r["verdict"] for c in committed["claims"] for r in c["results"]}
+    new = {(c["id"], r["reading"]): r["verdict"] for c in fast_report["claims"] for r in c["results"]}
+    assert new == old, {k: (old.get(k), new.get(k)) for k in set(old) | set(new) if old.get(k) != new.get(k)}

@@ -223,12 +223,13 @@ def print_benchmarks(doc: dict, *, console: Any = None) -> None:
         return "" if x is None else (f"{x:.4g}" if isinstance(x, float) else str(x))
 
     if not console.is_terminal:  # piped: plain tab-separated text, names in full
-        print("\t".join(("name", "value", "unit", "baseline", "ratio", "target")))
+        out = console.file
+        out.write("\t".join(("name", "value", "unit", "baseline", "ratio", "target")) + "\n")
         for r in doc["results"]:
-            print("\t".join((r["name"], fmt(r["value"]), r["unit"], fmt(r.get("baseline")), fmt(r.get("ratio")),
-                             fmt(r.get("target")))))
+            out.write("\t".join((r["name"], fmt(r["value"]), r["unit"], fmt(r.get("baseline")), fmt(r.get("ratio")),
+                                 fmt(r.get("target")))) + "\n")
         m = doc.get("machine", {})
-        print(f"machine: {m.get('platform')} | {m.get('cpu_count')} CPUs | numpy {m.get('numpy')}")
+        out.write(f"machine: {m.get('platform')} | {m.get('cpu_count')} CPUs | numpy {m.get('numpy')}\n")
         return
     table = Table(title=f"samverify bench ({'quick' if doc.get('quick') else 'full'})")
     for col in ("name", "value", "unit", "baseline", "ratio", "target"):

@@ -25,11 +25,35 @@ def label_of(claim_id: str, *parts: str) -> str:
     return ":".join(["sv", claim_id, *[re.sub(r"[^A-Za-z0-9._-]", "-", p) for p in parts]])
 
 
+_UNICODE = {"≤": r"\ensuremath{\le}", "≥": r"\ensuremath{\ge}", "→": r"\ensuremath{\to}", "×": r"\ensuremath{\times}",
+            "±": r"\ensuremath{\pm}", "∞": r"\ensuremath{\infty}", "‖": r"\ensuremath{\|}", "≈": r"\ensuremath{\approx}",
+            "·": r"\ensuremath{\cdot}", "−": "-", "–": "--", "—": "---", "…": "...", "²": r"\textsuperscript{2}",
+            "³": r"\textsuperscript{3}", "⁴": r"\textsuperscript{4}", "√": r"\ensuremath{\surd}", "≠": r"\ensuremath{\neq}",
+            "∈": r"\ensuremath{\in}", "⇒": r"\ensuremath{\Rightarrow}", "’": "'", "“": "``", "”": "''", "µ": r"\ensuremath{\mu}"}
+
+
+def _unicode(ch: str) -> str:
+    """A LaTeX spelling of a non-ASCII character found in machine-written prose."""
+    import unicodedata
+
+    if ch in _UNICODE:
+        return _UNICODE[ch]
+    name = unicodedata.name(ch, "")
+    if name.startswith("GREEK SMALL LETTER ") or name.startswith("GREEK CAPITAL LETTER "):
+        word = name.split(" LETTER ")[1].lower()
+        word = {"lamda": "lambda"}.get(word, word)
+        if name.startswith("GREEK CAPITAL"):
+            word = word.capitalize()
+        return rf"\ensuremath{{\{word}}}"
+    return "?"
+
+
 def _text(s: str) -> str:
     out = str(s)
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
                  ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}")):
         out = out.replace(a, b)
+    out = "".join(c if ord(c) < 128 else _unicode(c) for c in out)
     # long machine-written expressions in prose: allow line breaks after operators
     for op in ("*", "+", "(", ",", "/", "="):
         out = out.replace(op, op + r"\allowbreak{}")
