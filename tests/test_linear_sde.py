@@ -69,3 +69,18 @@ def test_the_monotone_from_zero_proof_refuses_gaps_with_a_pole():
     assert _monotone_from_zero(-1 / (x - 1) - 1, ">", 10.0) is None
     # a genuine case: 1 - exp(-x) > 0 for x > 0
     assert _monotone_from_zero(1 - sp.exp(-x), ">", 10.0) is not None
+
+
+def test_a_threshold_off_by_a_few_percent_is_found_next_to_the_hypothesis_boundary():
+    """x < 3 => x < 2.9 fails only on (2.9, 3): log-uniform draws miss it, boundary points do not."""
+    import numpy as np
+
+    from derivations import Implication
+    from verify._domain import Domain
+    from verify._precision import precision_check
+
+    x = sp.Symbol("x", positive=True)
+    dom = Domain(sets={x: sp.Interval.open(0, sp.oo)}, integer={x: False}, where=sp.true)
+    stmt = Implication(x < 3, x < sp.Rational(29, 10))
+    res = precision_check(stmt, dom, rng=np.random.default_rng(0), seed=0, n_random=24)
+    assert res.outcome == "fail" and 2.9 < res.counterexample.params["x"] < 3

@@ -21,6 +21,43 @@ def _needs_limits(stmt: Statement) -> bool:
     )
 
 
+#: relative offsets from a hypothesis boundary x = g(...): a counterexample confined to a thin band
+#: next to the boundary (a threshold off by a few percent) is missed by log-uniform draws alone
+_BOUNDARY_OFFSETS = ("0.001", "0.03", "0.3")
+
+
+def _boundary_points(stmt: Statement, domain: Domain, base: list[dict]) -> list[dict]:
+    """Points just inside the hypothesis of an implication ``x op g(...)``, next to its boundary."""
+    import sympy as sp
+
+    from ._symbolic import _isolate
+
+    if not isinstance(stmt, Implication) or not isinstance(stmt.hypothesis, sp.core.relational.Relational):
+        return []
+    try:
+        iso = _isolate(stmt.hypothesis, set())
+    except (TypeError, ValueError, sp.PolynomialError):
+        return []
+    if iso is None or iso[0] not in domain.sets:
+        return []
+    x, bound, op = iso
+    out = []
+    for p in base:
+        try:
+            b = sp.N(bound.subs(p), 30)
+        except (TypeError, ValueError):
+            continue
+        if not b.is_finite or not b.is_real:
+            continue
+        for off in _BOUNDARY_OFFSETS:
+            step = abs(b) * sp.Rational(off) if b != 0 else sp.Rational(off)
+            v = sp.Rational(str(sp.N(b + step if op in (">", ">=") else b - step, 12)))
+            q = {**p, x: v}
+            if domain.contains(q):
+                out.append(q)
+    return out
+
+
 def precision_check(
     stmt: Statement,
     domain: Domain,
@@ -43,6 +80,7 @@ def precision_check(
         # an exact limit / a nine-decade sweep per point: fewer points, same edges
         n_random = max(4, n_random // 4)
     points = domain.points(statement_symbols(stmt), rng=rng, n_random=n_random)
+    points += _boundary_points(stmt, domain, points[: max(n_random, 8)])
     applicable = undecided = 0
     worst = 0.0
     for p in points:
