@@ -68,6 +68,16 @@ def _normal(name: str) -> str:
     return name.replace("{", "").replace("}", "").replace("\\", "").replace(" ", "")
 
 
+def sympy_parse(text: str) -> sp.Basic:
+    """SymPy's own LaTeX parser, with every parser failure turned into :class:`LatexParseError`."""
+    from sympy.parsing.latex import parse_latex as _sympy_parse
+
+    try:
+        return _sympy_parse(text)
+    except Exception as exc:  # the parser raises several unrelated types
+        raise LatexParseError(f"could not parse LaTeX {text!r}: {exc}") from None
+
+
 def parse_latex(text: str, symbols: Iterable[sp.Symbol] = ()) -> sp.Expr:
     """Parse LaTeX into SymPy, mapping names onto ``symbols`` (so their assumptions are kept).
 
@@ -75,14 +85,9 @@ def parse_latex(text: str, symbols: Iterable[sp.Symbol] = ()) -> sp.Expr:
     number, and ``\\max``/``\\min`` become ``Max``/``Min``. Raises :class:`LatexParseError` naming the
     text and the parser's complaint when the text cannot be parsed.
     """
-    from sympy.parsing.latex import parse_latex as _sympy_parse
-
     if not isinstance(text, str) or not text.strip():
         raise LatexParseError(f"text={text!r} must be a non-empty LaTeX string")
-    try:
-        expr = _sympy_parse(text)
-    except Exception as exc:  # the parser raises several unrelated types
-        raise LatexParseError(f"could not parse LaTeX {text!r}: {exc}") from None
+    expr = sympy_parse(text)
     known = {_normal(s.name): s for s in symbols}
     repl: dict[sp.Basic, sp.Basic] = {}
     for s in expr.free_symbols:

@@ -1193,13 +1193,10 @@ def _parse(text: str, symbols: Sequence[sp.Symbol], functions: Sequence[Undefine
     subscripts) as function names, so placeholders in LaTeX are symbols such as ``V_{\\infty}`` or
     one-letter functions such as ``f(t)``.
     """
-    from sympy.parsing.latex import parse_latex as _sympy_parse
+    from ._latex import sympy_parse
 
     _check_balanced(text)
-    try:
-        expr = _sympy_parse(text)
-    except Exception as exc:  # the parser raises several unrelated types
-        raise LatexParseError(f"could not parse LaTeX {text!r}: {exc}") from None
+    expr = sympy_parse(text)
     fkeys = {_key(f.__name__): f for f in functions}
     fixed: dict[sp.Basic, sp.Basic] = {}
     unknown_f: list[str] = []
