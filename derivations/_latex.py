@@ -8,7 +8,7 @@ that every formula samverify prints parses back to an equal expression (a test c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -68,6 +68,27 @@ def _normal(name: str) -> str:
     return name.replace("{", "").replace("}", "").replace("\\", "").replace(" ", "")
 
 
+def match_symbols(
+    expr: sp.Basic, symbols: Iterable[sp.Symbol], *, key: Callable[[str], str] = _normal
+) -> tuple[dict[sp.Basic, sp.Basic], list[str]]:
+    """Map the parser's symbols (``lambda_{j}``) onto ``symbols`` by name; a bare ``e`` is Euler's number.
+
+    Returns the replacement and the names that matched nothing.
+    """
+    known = {key(s.name): s for s in symbols}
+    repl: dict[sp.Basic, sp.Basic] = {}
+    unknown: list[str] = []
+    for s in expr.free_symbols:
+        k = key(s.name)
+        if k in known:
+            repl[s] = known[k]
+        elif k == "e":
+            repl[s] = sp.E
+        else:
+            unknown.append(s.name)
+    return repl, unknown
+
+
 def sympy_parse(text: str) -> sp.Basic:
     """SymPy's own LaTeX parser, with every parser failure turned into :class:`LatexParseError`."""
     from sympy.parsing.latex import parse_latex as _sympy_parse
@@ -88,14 +109,7 @@ def parse_latex(text: str, symbols: Iterable[sp.Symbol] = ()) -> sp.Expr:
     if not isinstance(text, str) or not text.strip():
         raise LatexParseError(f"text={text!r} must be a non-empty LaTeX string")
     expr = sympy_parse(text)
-    known = {_normal(s.name): s for s in symbols}
-    repl: dict[sp.Basic, sp.Basic] = {}
-    for s in expr.free_symbols:
-        key = _normal(s.name)
-        if key in known:
-            repl[s] = known[key]
-        elif key == "e":
-            repl[s] = sp.E
+    repl, _ = match_symbols(expr, symbols)
     expr = expr.xreplace(repl)
     funcs = {"max": sp.Max, "min": sp.Min}
     for f in expr.atoms(sp.Function):

@@ -1193,7 +1193,7 @@ def _parse(text: str, symbols: Sequence[sp.Symbol], functions: Sequence[Undefine
     subscripts) as function names, so placeholders in LaTeX are symbols such as ``V_{\\infty}`` or
     one-letter functions such as ``f(t)``.
     """
-    from ._latex import sympy_parse
+    from ._latex import match_symbols, sympy_parse
 
     _check_balanced(text)
     expr = sympy_parse(text)
@@ -1220,17 +1220,7 @@ def _parse(text: str, symbols: Sequence[sp.Symbol], functions: Sequence[Undefine
             "function in placeholders="
         )
     expr = expr.xreplace(fixed)
-    keys = {_key(s.name): s for s in symbols}
-    repl: dict[sp.Basic, sp.Basic] = {}
-    unknown: list[str] = []
-    for s in expr.free_symbols:
-        k = _key(s.name)
-        if k in keys:
-            repl[s] = keys[k]
-        elif k == "e":
-            repl[s] = sp.E
-        else:
-            unknown.append(s.name)
+    repl, unknown = match_symbols(expr, symbols, key=_key)
     if unknown:
         unknown.sort()
         pos = text.find(unknown[0].split("_")[0])
