@@ -195,7 +195,7 @@ def _result(outcome: str, detail: str, data: dict[str, Any], an: ChenAnalysis, t
                         counterexample=cx if outcome == "fail" else None)]
 
 
-@register_check("chen2023.sgd.threshold_scaling")
+@register_check("chen2023.sgd.threshold_scaling", methods=('experiment',))
 def sgd_threshold_scaling(claim: Claim, reading: str, level: Level, seedseq: np.random.SeedSequence) -> list[CheckResult]:
     """SGD's fitted exponent of ``mu_c`` in ``d`` against the claimed 1/4."""
     t0 = time.perf_counter()
@@ -221,7 +221,7 @@ def sgd_threshold_scaling(claim: Claim, reading: str, level: Level, seedseq: np.
     return _result(outcome, detail, data, an, t0, cx)
 
 
-@register_check("chen2023.sam.threshold")
+@register_check("chen2023.sam.threshold", methods=('experiment',))
 def sam_threshold(claim: Claim, reading: str, level: Level, seedseq: np.random.SeedSequence) -> list[CheckResult]:
     """SAM's exponent (claimed 0, up to logs) and its critical strength relative to SGD's, per d."""
     t0 = time.perf_counter()
@@ -272,7 +272,7 @@ def sam_threshold(claim: Claim, reading: str, level: Level, seedseq: np.random.S
     return _result(outcome, detail, data, an, t0, cx)
 
 
-@register_check("chen2023.sgd.harmful_as_quoted")
+@register_check("chen2023.sgd.harmful_as_quoted", methods=('experiment',))
 def sgd_harmful_as_quoted(claim: Claim, reading: str, level: Level, seedseq: np.random.SeedSequence) -> list[CheckResult]:
     """The quoted direction: does SGD's test error stay away from the Bayes risk where n||mu||^4/(d P^4 sigma_p^4) is large?"""
     t0 = time.perf_counter()
@@ -326,7 +326,7 @@ def sgd_harmful_as_quoted(claim: Claim, reading: str, level: Level, seedseq: np.
     return _result(outcome, detail, data, an, t0, cx)
 
 
-@register_check("chen2023.sam.noise_memorization")
+@register_check("chen2023.sam.noise_memorization", methods=('experiment',))
 def sam_noise_memorization(claim: Claim, reading: str, level: Level, seedseq: np.random.SeedSequence) -> list[CheckResult]:
     """Early-training growth of noise and signal coefficients, SAM against SGD, paired by seed, at every cell."""
     t0 = time.perf_counter()

@@ -70,7 +70,7 @@ def _fmt(H: np.ndarray) -> list:
 # ==================================================================================================
 
 
-@register_check("dexter2024.coherence.identity")
+@register_check("dexter2024.coherence.identity", methods=('symbolic', 'precision'))
 def _identity_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     t0 = time.perf_counter()
     f = frobenius_identity()
@@ -142,7 +142,7 @@ def _safe(fn: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return inner
 
 
-@register_check("dexter2024.coherence.range")
+@register_check("dexter2024.coherence.range", methods=('exact',))
 def _range_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     rank_one = reading == "rank_one"
     s_rand, s_hyp, s_nm = ss.spawn(3)
@@ -519,18 +519,18 @@ def _mc_confirms_operator(reading: str, level: Level, ss: np.random.SeedSequence
                    f"({paths} paths; p = {cmp.p_value:.3g})", seed=_seed_of(ss), t0=t0, data=cmp.as_dict(), cx=cx)
 
 
-@register_check("dexter2024.thm1")
+@register_check("dexter2024.thm1", methods=('exact',))
 def _thm1(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     a, b = ss.spawn(2)
     return _threshold_results(claim, "sgd", "Dexter Thm 1", reading, level, a) + [_mc_confirms_operator(reading, level, b)]
 
 
-@register_check("chang2025.sam.divergence")
+@register_check("chang2025.sam.divergence", methods=('exact',))
 def _sam_div(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     return _threshold_results(claim, "sam", "Eq. (31)", reading, level, ss)
 
 
-@register_check("chang2025.rp.divergence")
+@register_check("chang2025.rp.divergence", methods=('exact',))
 def _rp_div(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     # Random perturbation's second moment is SGD's operator plus a forcing term: it diverges iff
     # SGD's radius is >= 1 (at exactly 1 the forcing makes it grow linearly).
@@ -552,7 +552,7 @@ def _rp_sgd_traces(H: np.ndarray, *, B: int, batch: str, eta: float, s: float, x
     return np.trace(M_rp, axis1=1, axis2=2), np.trace(M_sgd, axis1=1, axis2=2)
 
 
-@register_check("chang2025.rp.speed")
+@register_check("chang2025.rp.speed", methods=('exact',))
 def _rp_speed(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     out = []
     # 1. an exact counterexample: w_0 orthogonal to the fastest mode (diagonal family, rationals)
@@ -602,7 +602,7 @@ def _rp_speed(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequen
     return out
 
 
-@register_check("chang2025.rp.bounded")
+@register_check("chang2025.rp.bounded", methods=('exact',))
 def _rp_bounded(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     t0 = time.perf_counter()
     rng = np.random.default_rng(ss)
@@ -639,7 +639,7 @@ def _rp_bounded(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequ
 # ==================================================================================================
 
 
-@register_check("chang2025.sam.base_case")
+@register_check("chang2025.sam.base_case", methods=('symbolic', 'precision'))
 def _base_case(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     t0 = time.perf_counter()
     nn, BB = sp.symbols("n B", positive=True, integer=True)
@@ -732,7 +732,7 @@ def _relative_eta(x: tuple) -> tuple:
     return (H, B, (u / sp.Integer(math.ceil(kmax))) if kmax > 1e-12 else None, c)
 
 
-@register_check("chang2025.sam.trace_bound")
+@register_check("chang2025.sam.trace_bound", methods=('exact',))
 def _trace_bound(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     s_h, s_r = ss.spawn(2)
     K = 12  # k up to 12: the bound's base q^k overtakes rho(T)^k within a few steps when q > rho(T)
@@ -802,7 +802,7 @@ def _convergence_case(H: np.ndarray, B: int, batch: str, eta: float, c: float) -
     return bool(eps > 0 and rN < eps), eps, rN, rad
 
 
-@register_check("chang2025.sam.convergence")
+@register_check("chang2025.sam.convergence", methods=('exact',))
 def _sam_convergence(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     s_h, s_r = ss.spawn(2)
     out = []
@@ -893,7 +893,7 @@ def _sam_convergence(claim: Claim, reading: str, level: Level, ss: np.random.See
 _CUBE2 = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
 
 
-@register_check("chang2025.relu.memorizing")
+@register_check("chang2025.relu.memorizing", methods=('exact',))
 def _relu_memorizing(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     s_m, s_h, s_i = ss.spawn(3)
     out = []
@@ -984,7 +984,7 @@ def _relu_memorizing(claim: Claim, reading: str, level: Level, ss: np.random.See
     return out
 
 
-@register_check("chang2025.relu.cr_trace")
+@register_check("chang2025.relu.cr_trace", methods=('symbolic', 'precision'))
 def _cr_trace_numeric(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     t0 = time.perf_counter()
     rng = np.random.default_rng(ss)
@@ -1038,7 +1038,7 @@ def _clopper_pearson(k: int, n: int, alpha: float) -> tuple[float, float]:
     return lower, upper
 
 
-@register_check("chang2025.relu.sgd_coherence")
+@register_check("chang2025.relu.sgd_coherence", methods=('montecarlo', 'exact'))
 def _sgd_coherence(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     out = []
     rng = np.random.default_rng(ss)
@@ -1113,7 +1113,7 @@ def _table1(level_name: str, seed: int) -> co.Table1:
     return co.train_table1(np.random.default_rng(seed), **_table1_settings(LEVELS[level_name]))
 
 
-@register_check("chang2025.exp.table1")
+@register_check("chang2025.exp.table1", methods=('experiment',))
 def _table1_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     t0 = time.perf_counter()
     seed = _seed_of(ss)
@@ -1163,7 +1163,7 @@ def _mc_grid(level: Level) -> tuple[np.ndarray, np.ndarray]:
     return B, S
 
 
-@register_check("chang2025.exp.phase_diagram")
+@register_check("chang2025.exp.phase_diagram", methods=('exact', 'montecarlo'))
 def _phase_diagram(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     t0 = time.perf_counter()
     pd = co.phase_diagram_exact(n=100, batch=reading, eta=_PD_ETA, c=_PD_C)

@@ -208,7 +208,7 @@ def _discrete_check(claim: Claim, reading: str, level: Level, ss: np.random.Seed
                        seed=int(ss.generate_state(1)[0]), elapsed=time.perf_counter() - t0, counts=False)
 
 
-@register_check("kim2023.thm2", montecarlo_families=1)
+@register_check("kim2023.thm2", methods=('symbolic', 'precision', 'property'), montecarlo_families=1)
 def thm2_numeric_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """The exact, Monte Carlo and real-SAM checks of one Theorem 2 reading."""
     a, b, c = ss.spawn(3)

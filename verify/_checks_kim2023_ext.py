@@ -123,7 +123,7 @@ FLOW_RHOS = (0.25, 0.5, 2.0)
 FLOW_T, FLOW_DT = 2.0, 1e-4  # T: 10x the finite arrival time |u0|/(rho|lambda|) - ish; dt: chatter 2e-4 rho
 
 
-@register_check("kim2023.thm1.flow")
+@register_check("kim2023.thm1.flow", methods=('symbolic', 'precision', 'property'))
 @_checked
 def thm1_flow_normalised(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """The normalised reading of Theorem 1 for the flow: rate at d and a simulation ([] for other readings)."""
@@ -203,7 +203,7 @@ PLAIN_POINT = {"lambdas": (-1, 1), "eta": sp.Rational(1, 2), "rho": 4}
 NORMALISED_POINT = {"lambdas": (2, -2), "eta": 0.01, "rhos": (0.25, 1.0), "u0": (0.05, 0.001), "n_steps": 3000}
 
 
-@register_check("kim2023.thm1.discrete")
+@register_check("kim2023.thm1.discrete", methods=('symbolic', 'precision', 'property', 'experiment'))
 @_checked
 def thm1_discrete_runs(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """Run the discrete iteration at a point where the printed condition holds and report where it ends."""
@@ -284,7 +284,7 @@ def _beale_gd_long() -> ke.Run:
     return ke.run_beale(n_steps=BEALE_GD_LONG, rhos=(), readings=(), n_saved=500).runs["gd"]
 
 
-@register_check("kim2023.exp.quadratic_saddle")
+@register_check("kim2023.exp.quadratic_saddle", methods=('exact', 'experiment'))
 @_checked
 def quadratic_saddle_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """The x^2 - y^2 experiment: the printed eigenvalue condition (exact), GD's escape and SAM's end."""
@@ -339,7 +339,7 @@ def _sam_stalls(run: ke.Run) -> bool:
     return run.classification in ("attracted to saddle", "oscillating near saddle", "stalled near saddle")
 
 
-@register_check("kim2023.exp.beale")
+@register_check("kim2023.exp.beale", methods=('exact', 'experiment'))
 @_checked
 def beale_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """The Beale experiment: exact saddle Hessian and threshold, and where each run ends."""
@@ -422,7 +422,7 @@ def _quarter_sign_changes(c: np.ndarray) -> list[int]:
     return [int(np.sum(p[1:] * p[:-1] < 0)) for p in q]
 
 
-@register_check("kim2023.exp.beale_cosine")
+@register_check("kim2023.exp.beale_cosine", methods=('exact', 'experiment'))
 @_checked
 def beale_cosine_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """cos(grad l(w_t), grad l(w_t^p)) after arrival at the Beale saddle: both ends of [-1, 1], sign changes throughout."""
@@ -650,7 +650,7 @@ def _thm3_exact_check(reading: str) -> CheckResult:
     return CheckResult("exact", "pass", detail, data=data, elapsed=_elapsed(t0))
 
 
-@register_check("kim2023.thm3")
+@register_check("kim2023.thm3", methods=('exact',))
 @_checked
 def thm3_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """Theorem 3 against the reading's model (exact), its reduction to Theorem 2 and its t -> 0 limit."""
@@ -819,14 +819,14 @@ def _model_monotone(reading: str, wrt: str, sign: int, level: Level) -> CheckRes
     return CheckResult("exact", "pass", detail, part="model", data=data, elapsed=_elapsed(t0))
 
 
-@register_check("kim2023.thm3.gamma")
+@register_check("kim2023.thm3.gamma", methods=('exact',))
 @_checked
 def thm3_gamma_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """Delta increases with gamma: the printed formula (symbolic sign) and the reading's Delta (exact grid)."""
     return [_printed_monotone("gamma", +1), _model_monotone(reading, "gamma", +1, level)]
 
 
-@register_check("kim2023.thm3.rho")
+@register_check("kim2023.thm3.rho", methods=('exact',))
 @_checked
 def thm3_rho_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """Delta decreases with rho: the printed formula (symbolic sign) and the reading's Delta (exact grid)."""
@@ -853,7 +853,7 @@ def _batch_proof(reading: str) -> tuple[bool, str]:
     return ok, why
 
 
-@register_check("kim2023.thm3.batch")
+@register_check("kim2023.thm3.batch", methods=('exact',))
 @_checked
 def thm3_batch_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
     """Delta decreases with B: symbolic (Delta proportional to 1/B), printed formula's sign, exact grid."""

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derivations import AllOf, Claim, Statement, get_claim, latex
+from derivations import AllOf, Claim, SamverifyError, Statement, get_claim, latex
 from derivations._validate import check_choice, fail
 
 from ._domain import Domain, domain_of
 from ._precision import precision_check
 from ._property import property_check
-from ._results import CheckResult, PartResult, ReadingResult, combine_checks, combine_parts
+from ._results import METHODS, CheckResult, PartResult, ReadingResult, combine_checks, combine_parts, undecided
 from ._symbolic import symbolic_check
 
-__all__ = ["Level", "LEVELS", "check", "register_check", "resolve_seed"]
+__all__ = ["Level", "LEVELS", "Checker", "GENERIC_METHODS", "RegistryError", "check", "checkers_of",
+           "register_check", "resolve_seed", "validate_catalogue", "validate_claim"]
 
 
 @dataclass(frozen=True)
@@ -44,37 +45,105 @@ LEVELS: dict[str, Level] = {
                   montecarlo_paths=400_000, montecarlo_alpha=0.01),
 }
 
-#: Extra checks (exact moments, Monte Carlo, experiments) registered per claim id.
+#: A claim-specific checker: ``fn(claim, reading, level, seed_sequence) -> [CheckResult, ...]``.
 ExtraCheck = Callable[[Claim, str, Level, np.random.SeedSequence], Sequence[CheckResult]]
-_EXTRA: dict[str, list[ExtraCheck]] = {}
+
+#: The methods the engine runs itself on any statement (when the claim declares them).
+GENERIC_METHODS: tuple[str, ...] = ("symbolic", "precision", "property")
 
 
-_MC_FAMILIES: dict[str, int] = {}
+@dataclass(frozen=True)
+class Checker:
+    """A registered claim-specific checker and the methods its results use."""
+
+    fn: ExtraCheck
+    methods: tuple[str, ...]
+    montecarlo_families: int = 0
+
+    @property
+    def name(self) -> str:
+        """The checker's qualified name (keys its random stream)."""
+        return f"{self.fn.__module__}.{self.fn.__qualname__}"
 
 
-def register_check(claim_id: str, *, montecarlo_families: int = 0) -> Callable[[ExtraCheck], ExtraCheck]:
-    """Decorator: attach a non-symbolic check (``exact``, ``montecarlo``, ``experiment``) to a claim.
+_EXTRA: dict[str, list[Checker]] = {}
 
+
+class RegistryError(SamverifyError, LookupError):
+    """A claim declares a method no checker provides, or a checker emits a method its claim does not declare."""
+
+
+def register_check(
+    claim_id: str, *, methods: Sequence[str], montecarlo_families: int = 0
+) -> Callable[[ExtraCheck], ExtraCheck]:
+    """Decorator: attach a claim-specific checker whose results use ``methods``.
+
+    ``methods`` must be declared by the claim (``Claim.checks``): the engine refuses a checker that
+    emits an undeclared method, and a declared method that neither the engine (``symbolic``,
+    ``precision``, ``property`` on the statement) nor a registered checker provides.
     ``montecarlo_families`` is how many counted Monte Carlo test families the check runs per
     reading: the run's false-alarm budget is split over all of them (Bonferroni across the run,
     Holm within a family), see :func:`montecarlo_families`.
     """
+    methods = tuple(methods)
+    bad = [m for m in methods if m not in METHODS]
+    if not methods or bad:
+        raise fail("methods", methods, f"a non-empty tuple of methods from {METHODS}")
 
     def deco(fn: ExtraCheck) -> ExtraCheck:
-        _EXTRA.setdefault(claim_id, []).append(fn)
-        if montecarlo_families:
-            _MC_FAMILIES[claim_id] = _MC_FAMILIES.get(claim_id, 0) + montecarlo_families
+        _EXTRA.setdefault(claim_id, []).append(Checker(fn, methods, montecarlo_families))
         return fn
 
     return deco
+
+
+def checkers_of(claim_id: str) -> tuple[Checker, ...]:
+    """The claim-specific checkers registered for ``claim_id``."""
+    _ensure_extras_loaded()
+    return tuple(_EXTRA.get(claim_id, ()))
+
+
+def validate_claim(claim: Claim) -> None:
+    """Raise :class:`RegistryError` unless every declared method has a checker and every checker is declared."""
+    _ensure_extras_loaded()
+    declared = set(claim.checks)
+    provided = {m for c in _EXTRA.get(claim.id, ()) for m in c.methods}
+    undeclared = sorted(provided - declared)
+    if undeclared:
+        raise RegistryError(f"claim {claim.id}: checks={claim.checks!r} does not declare {undeclared}, "
+                            "which its registered checkers emit; declare them or drop the checker")
+    missing = sorted(declared - provided - set(GENERIC_METHODS))
+    if missing:
+        raise RegistryError(f"claim {claim.id}: declared method(s) {missing} have no checker; register one with "
+                            "verify.register_check(claim_id, methods=...) or remove them from checks")
+
+
+def validate_catalogue() -> None:
+    """Validate every registered claim (and fail on checkers registered for unknown claim ids)."""
+    from derivations import catalog
+
+    claims = catalog()
+    ids = {c.id for c in claims}
+    _ensure_extras_loaded()
+    orphans = sorted(set(_EXTRA) - ids - _USER_IDS)
+    if orphans:
+        raise RegistryError(f"checkers are registered for claim ids not in the catalogue: {orphans}")
+    for c in claims:
+        validate_claim(c)
+
+
+#: Ids of claims built at run time (user claims) that may carry checkers outside the catalogue.
+_USER_IDS: set[str] = set()
 
 
 def montecarlo_families() -> int:
     """The number of counted Monte Carlo families in a whole-catalogue run (readings included)."""
     _ensure_extras_loaded()
     total = 0
-    for claim_id, k in _MC_FAMILIES.items():
-        total += k * len(get_claim(claim_id).readings)
+    for claim_id, checkers in _EXTRA.items():
+        k = sum(c.montecarlo_families for c in checkers)
+        if k:
+            total += k * len(get_claim(claim_id).readings)
     return total
 
 
@@ -149,17 +218,29 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
             checks += cs
     else:
         checks += _check_statement(claim, reading, stmt, domain, level, seed, None)
-    for fn in _EXTRA.get(claim.id, []):
-        checks += list(fn(claim, reading, level, _seq(seed, claim.id, reading, fn.__name__)))
-    from ._scaling import scaling_checks  # declared scaling symmetries (user claims); [] otherwise
+    for checker in _EXTRA.get(claim.id, []):
+        produced = list(checker.fn(claim, reading, level, _seq(seed, claim.id, reading, checker.fn.__name__)))
+        stray = sorted({c.method for c in produced} - set(checker.methods))
+        if stray:
+            raise RegistryError(f"checker {checker.name} of {claim.id} emitted method(s) {stray}; it declared "
+                                f"{checker.methods}")
+        checks += produced
+    if "symbolic" in claim.checks:
+        from ._scaling import scaling_checks  # declared scaling symmetries (user claims); [] otherwise
 
-    checks += scaling_checks(claim, reading)
+        checks += scaling_checks(claim, reading)
     context = claim.extras.get("context")
     if context is not None:
         bound = context.bind(claim.derivation(reading).bindings)
         subs = bound.parts if isinstance(bound, AllOf) else (("context", bound),)
         for name, sub in subs:
             checks += _check_statement(claim, reading, sub, domain, level, seed, name, counts=False)
+    # declared = run: a declared method that produced nothing is reported skipped, with its reason
+    ran = {c.method for c in checks if c.counts}
+    for m in claim.checks:
+        if m not in ran:
+            checks.append(undecided(m, f"declared method {m!r} produced no counted result at level {level.name!r}",
+                                    skipped=True))
     if parts:
         # extra checks attach to the whole statement: fold them in as one more part
         extra = tuple(c for c in checks if c.part is None and c.counts)
@@ -194,7 +275,7 @@ def check(
     readings = claim.reading_names if reading is None else (claim.reading(reading).name,)
     seed = resolve_seed(rng)
     lv = LEVELS[level]
-    _ensure_extras_loaded()
+    validate_claim(claim)
     return tuple(_run_reading(claim, r, lv, seed) for r in readings)
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "OPS",
+    "Decision",
+    "decide",
+    "undecided",
     "OUTCOMES",
     "VERDICTS",
     "METHODS",
@@ -23,6 +29,84 @@ Verdict = Literal["proved", "supported", "refuted", "inconclusive"]
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "inconclusive", "skipped")
 VERDICTS: tuple[str, ...] = ("proved", "supported", "refuted", "inconclusive")
 METHODS: tuple[str, ...] = ("symbolic", "precision", "exact", "montecarlo", "property", "experiment")
+OPS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "!=")
+_OP_FN: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+}
+
+Scalar = float | int | bool | str
+
+
+def _plain(x: Any, name: str) -> Scalar:
+    """A JSON scalar: numpy / mpmath / SymPy numbers become Python ``int`` / ``float``."""
+    if isinstance(x, (bool, str)):
+        return x
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        return x
+    if hasattr(x, "is_Integer") and getattr(x, "is_Integer", False):
+        return int(x)
+    if hasattr(x, "item") and callable(x.item) and getattr(x, "shape", None) == ():  # numpy scalar
+        v = x.item()
+        if isinstance(v, (bool, int, float)):
+            return v
+    try:
+        return float(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"decision {name}={x!r} must be a number, a bool or a string") from exc
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The recorded test behind a check's outcome: ``value op threshold``.
+
+    ``quantity`` says in words what ``value`` is (a p-value, a maximum relative error, a count of
+    violations, a spectral radius); ``threshold`` is what it is compared with. A check's outcome is
+    ``pass`` exactly when :meth:`holds` is true and ``fail`` otherwise, so a reader of the JSON can
+    redo the arithmetic. NaN never satisfies an order relation (IEEE semantics).
+    """
+
+    quantity: str
+    value: Scalar
+    op: str
+    threshold: Scalar
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise ValueError(f"op={self.op!r} must be one of {OPS}")
+        if not isinstance(self.quantity, str) or not self.quantity:
+            raise ValueError(f"quantity={self.quantity!r} must be a non-empty description")
+        object.__setattr__(self, "value", _plain(self.value, "value"))
+        object.__setattr__(self, "threshold", _plain(self.threshold, "threshold"))
+        if self.op not in ("==", "!=") and (isinstance(self.value, str) or isinstance(self.threshold, str)):
+            raise ValueError(f"op={self.op!r} needs numbers; got value={self.value!r}, threshold={self.threshold!r}")
+
+    def holds(self) -> bool:
+        """Whether ``value op threshold`` is true."""
+        return bool(_OP_FN[self.op](self.value, self.threshold))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form ``{"quantity", "value", "op", "threshold"}`` (infinities as strings)."""
+        return {"quantity": self.quantity, "value": _json_scalar(self.value), "op": self.op,
+                "threshold": _json_scalar(self.threshold)}
+
+    @staticmethod
+    def recompute(d: Mapping[str, Any]) -> bool:
+        """Redo the comparison from a decision's JSON form (the inverse of :meth:`to_dict`)."""
+        return Decision(d["quantity"], _from_json_scalar(d["value"]), d["op"], _from_json_scalar(d["threshold"])).holds()
+
+
+def _json_scalar(x: Scalar) -> Scalar:
+    if isinstance(x, float) and not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    return x
+
+
+def _from_json_scalar(x: Scalar) -> Scalar:
+    if x in ("inf", "-inf", "nan"):
+        return float(x)
+    return x
 
 
 @dataclass(frozen=True)
@@ -52,6 +136,9 @@ class CheckResult:
 
     ``proof`` is true only for a ``pass`` that covers the whole domain (a symbolic derivation);
     ``counts`` is false for context checks that inform the reader without bearing on the verdict.
+    A ``pass`` or ``fail`` carries the :class:`Decision` it follows from (enforced here); an
+    ``inconclusive`` or ``skipped`` check carries the ``reason`` instead. Build results with
+    :func:`decide` and :func:`undecided` rather than choosing an outcome by hand.
     """
 
     method: str
@@ -64,8 +151,17 @@ class CheckResult:
     counterexample: Counterexample | None = None
     proof: bool = False
     counts: bool = True
+    decision: Decision | None = None
+    reason: str = ""
 
     def __post_init__(self) -> None:
+        if self.outcome in ("pass", "fail"):
+            if self.decision is None:
+                raise ValueError(f"{self.method} check: outcome={self.outcome!r} needs its decision (value op threshold)")
+            if self.decision.holds() != (self.outcome == "pass"):
+                raise ValueError(f"{self.method} check: outcome={self.outcome!r} contradicts its decision {self.decision}")
+        elif not self.reason:
+            raise ValueError(f"{self.method} check: outcome={self.outcome!r} needs a reason")
         if self.method not in METHODS:
             raise ValueError(f"method={self.method!r} must be one of {METHODS}")
         if self.outcome not in OUTCOMES:
@@ -86,11 +182,50 @@ class CheckResult:
         d["proof"] = self.proof
         d["seed"] = self.seed
         d["elapsed_s"] = round(self.elapsed, 4)
+        if self.decision is not None:
+            d["decision"] = self.decision.to_dict()
+        if self.reason:
+            d["reason"] = self.reason
         if self.data:
             d["data"] = dict(self.data)
         if self.counterexample is not None:
             d["counterexample"] = self.counterexample.to_dict()
         return d
+
+
+def decide(
+    method: str,
+    detail: str,
+    *,
+    quantity: str,
+    value: Any,
+    op: str,
+    threshold: Any,
+    counterexample: Counterexample | Callable[[], Counterexample] | None = None,
+    **kwargs: Any,
+) -> CheckResult:
+    """A check result whose outcome follows from ``value op threshold``: ``pass`` iff it holds.
+
+    ``counterexample`` (or a function building it, called only on failure) is kept only when the
+    decision fails; ``proof=True`` is kept only when it passes. Other keyword arguments go to
+    :class:`CheckResult` (``part``, ``data``, ``seed``, ``elapsed``, ``counts``).
+    """
+    d = Decision(quantity, value, op, threshold)
+    ok = d.holds()
+    cx = None
+    if not ok and counterexample is not None:
+        cx = counterexample() if callable(counterexample) else counterexample
+    if not ok:
+        kwargs.pop("proof", None)
+    return CheckResult(method, "pass" if ok else "fail", detail, decision=d, counterexample=cx, **kwargs)
+
+
+def undecided(method: str, reason: str, detail: str = "", *, skipped: bool = False, **kwargs: Any) -> CheckResult:
+    """An ``inconclusive`` (or, with ``skipped=True``, ``skipped``) check carrying its ``reason``.
+
+    ``decision`` may still be given as context (e.g. a passing comparison without enough power).
+    """
+    return CheckResult(method, "skipped" if skipped else "inconclusive", detail or reason, reason=reason, **kwargs)
 
 
 def _simplicity(cx: Counterexample) -> tuple[int, int]:

@@ -147,6 +147,6 @@ def attach_scaling(claim: Claim) -> None:
         return
     _ATTACHED.add(claim.id)
 
-    @_engine.register_check(claim.id)
+    @_engine.register_check(claim.id, methods=("symbolic",))
     def _scaling(c: Claim, reading: str, level: object, ss: np.random.SeedSequence) -> list[CheckResult]:
         return scaling_checks(c, reading)
