@@ -10,6 +10,7 @@ from ._claim import Claim, Derivation, Parameter, Reading, Source
 from ._errors import (
     InvalidParameter,
     LatexParseError,
+    RegistryError,
     SamverifyError,
     UnknownClaim,
     UnknownReading,
@@ -72,6 +73,7 @@ __all__ = [
     "Implication",
     "InvalidParameter",
     "LatexParseError",
+    "RegistryError",
     "LinearSDE",
     "Parameter",
     "Reading",

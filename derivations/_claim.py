@@ -11,6 +11,7 @@ from typing import Any
 import sympy as sp
 
 from ._errors import UnknownReading
+from ._validate import fail
 from ._latex import latex
 from ._statements import Statement
 
@@ -29,7 +30,7 @@ class Source:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d{4}\.\d{4,5}", self.arxiv):
-            raise ValueError(f"arxiv={self.arxiv!r} must look like '2301.06308'")
+            raise fail("arxiv", self.arxiv, "an arXiv id like '2301.06308'")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Parameter:
         if not isinstance(self.symbol, sp.Symbol):
             raise TypeError(f"symbol={self.symbol!r} must be a SymPy Symbol")
         if not isinstance(self.domain, sp.Set) or self.domain.is_empty:
-            raise ValueError(f"domain={self.domain!r} of {self.symbol} must be a non-empty SymPy set")
+            raise fail(f"domain of {self.symbol}", self.domain, "a non-empty SymPy set")
 
     @property
     def name(self) -> str:
@@ -79,12 +80,20 @@ class Derivation:
     ``bindings`` maps each placeholder (undefined function or symbol) to a SymPy ``Lambda`` or
     expression computed from the model's definition. ``steps`` is the derivation as a sequence of
     (label, SymPy object) pairs, printed in reports (model -> moment ODE -> solution).
+
+    ``validity`` is the condition on the parameters under which the bound quantities exist as
+    derived: the model's process exists and, for a stationary value or a limit, converges
+    (spectral radius of the moment map < 1 for a recursion, a Hurwitz drift for an SDE). Outside
+    it the model's value is infinite (or undefined), so a finite claim there is false, and
+    ``proved`` needs the claim's domain to lie inside it. ``sp.true`` (the default) says the
+    bound quantities are finite everywhere (e.g. a k-step or finite-time moment).
     """
 
     bindings: Mapping[sp.Basic, sp.Basic]
     steps: tuple[tuple[str, sp.Basic], ...] = ()
     model: Any = None
     note: str = ""
+    validity: sp.Basic = sp.true
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ class Reading:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
-            raise ValueError(f"name={self.name!r} must be a lower-case identifier")
+            raise fail("name", self.name, "a lower-case identifier like 'plain' or 'same_batch'")
 
 
 @dataclass(frozen=True)
@@ -128,16 +137,17 @@ class Claim:
 
     def __post_init__(self) -> None:
         if not _ID.fullmatch(self.id):
-            raise ValueError(f"id={self.id!r} must look like 'paper.part.name' (lower case, dots)")
+            raise fail("id", self.id, "of the form 'paper.part.name': lower-case letters, digits and underscores, "
+                       "at least two dot-separated parts, starting with a letter")
         if not self.readings:
-            raise ValueError(f"claim {self.id}: readings=() must list at least one reading")
+            raise fail("readings", self.readings, f"a non-empty tuple of readings (claim {self.id})")
         names = [r.name for r in self.readings]
         if len(set(names)) != len(names):
-            raise ValueError(f"claim {self.id}: duplicate reading names {names!r}")
-        allowed = {"symbolic", "precision", "exact", "montecarlo", "property", "experiment"}
-        bad = set(self.checks) - allowed
-        if bad:
-            raise ValueError(f"claim {self.id}: checks={self.checks!r} has unknown method(s) {sorted(bad)}")
+            raise fail("readings", names, f"readings with distinct names (claim {self.id})")
+        allowed = ("symbolic", "precision", "exact", "montecarlo", "property", "experiment")
+        bad = [m for m in self.checks if m not in allowed]
+        if bad or not self.checks or len(set(self.checks)) != len(self.checks):
+            raise fail("checks", self.checks, f"a non-empty tuple of distinct methods from {allowed} (claim {self.id})")
 
     @classmethod
     def from_latex(cls, id: str, text: str, **kwargs: Any) -> "Claim":

@@ -8,6 +8,7 @@ __all__ = [
     "UnknownClaim",
     "UnknownReading",
     "LatexParseError",
+    "RegistryError",
 ]
 
 
@@ -29,3 +30,8 @@ class UnknownReading(SamverifyError, LookupError):
 
 class LatexParseError(SamverifyError, ValueError):
     """A LaTeX string could not be parsed into a SymPy expression."""
+
+
+class RegistryError(SamverifyError, LookupError):
+    """The claim or checker registry is inconsistent: a catalogue failed to load, a duplicate id,
+    a declared method without a checker or a checker emitting an undeclared method."""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derivations import AllOf, Claim, SamverifyError, Statement, get_claim, latex
+from derivations import AllOf, Claim, Statement, get_claim, latex
+from derivations._errors import RegistryError
 from derivations._validate import check_choice, fail
 
 from ._domain import Domain, domain_of
@@ -67,10 +68,6 @@ class Checker:
 
 
 _EXTRA: dict[str, list[Checker]] = {}
-
-
-class RegistryError(SamverifyError, LookupError):
-    """A claim declares a method no checker provides, or a checker emits a method its claim does not declare."""
 
 
 def register_check(
@@ -185,39 +182,42 @@ def _printed_text(claim: Claim, part: str | None) -> str:
 
 def _check_statement(
     claim: Claim, reading: str, stmt: Statement, domain: Domain, level: Level, seed: int,
-    part: str | None, *, counts: bool = True,
+    part: str | None, *, counts: bool = True, validity: sp.Basic = sp.true,
 ) -> list[CheckResult]:
+    """The generic methods (symbolic, precision, property) the claim declares, on one statement."""
     out: list[CheckResult] = []
     key = (claim.id, reading, part or "")
     label = _printed_text(claim, part) if counts else None
     if "symbolic" in claim.checks and counts:
         out.append(symbolic_check(stmt, domain, budget=level.symbolic_budget, part=part,
-                                  explain=claim.explain, time_symbol=claim.time_symbol, label=label))
+                                  explain=claim.explain, time_symbol=claim.time_symbol, label=label,
+                                  validity=validity))
     if "precision" in claim.checks:
         ss = _seq(seed, *key, "precision")
         out.append(precision_check(stmt, domain, rng=np.random.default_rng(ss), seed=seed, n_random=level.precision_points,
-                                   dps=level.dps, part=part, counts=counts, label=label))
+                                   dps=level.dps, part=part, counts=counts, label=label, validity=validity))
     if "property" in claim.checks and counts:
         ss = _seq(seed, *key, "property")
         out.append(property_check(stmt, domain, seed=int(ss.generate_state(1)[0]), max_examples=level.property_examples,
-                                  part=part, counts=counts, label=label))
+                                  part=part, counts=counts, label=label, validity=validity))
     return out
 
 
 def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> ReadingResult:
     t0 = time.perf_counter()
     stmt = claim.statement_for(reading)
+    validity = claim.derivation(reading).validity
     domain = domain_of(claim)
     checks: list[CheckResult] = []
     parts: list[PartResult] = []
     if isinstance(stmt, AllOf):
         for name, sub in stmt.parts:
-            cs = _check_statement(claim, reading, sub, domain, level, seed, name)
+            cs = _check_statement(claim, reading, sub, domain, level, seed, name, validity=validity)
             verdict, cx = combine_checks(tuple(cs))
             parts.append(PartResult(name, verdict, tuple(cs), cx))
             checks += cs
     else:
-        checks += _check_statement(claim, reading, stmt, domain, level, seed, None)
+        checks += _check_statement(claim, reading, stmt, domain, level, seed, None, validity=validity)
     for checker in _EXTRA.get(claim.id, []):
         produced = list(checker.fn(claim, reading, level, _seq(seed, claim.id, reading, checker.fn.__name__)))
         stray = sorted({c.method for c in produced} - set(checker.methods))
@@ -234,7 +234,7 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
         bound = context.bind(claim.derivation(reading).bindings)
         subs = bound.parts if isinstance(bound, AllOf) else (("context", bound),)
         for name, sub in subs:
-            checks += _check_statement(claim, reading, sub, domain, level, seed, name, counts=False)
+            checks += _check_statement(claim, reading, sub, domain, level, seed, name, counts=False, validity=validity)
     # declared = run: a declared method that produced nothing is reported skipped, with its reason
     ran = {c.method for c in checks if c.counts}
     for m in claim.checks:

@@ -7,7 +7,7 @@ precision; anything borderline (an equality case of an inequality) is settled in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -73,8 +73,9 @@ def _eval(expr: sp.Expr, point: Point, dps: int) -> mpmath.mpf | None:
                 return None
             v = v.real
         v = mpmath.mpf(v)
-        if not mpmath.isfinite(v):
+        if mpmath.isnan(v):
             return None
+        # +-inf is a value (a diverging model), not an undefined point: callers compare it
         return +v
 
 
@@ -121,6 +122,11 @@ def _sign(lhs: sp.Expr, rhs: sp.Expr, point: Point, dps: int) -> tuple[int | Non
     left, right = _eval(lhs, point, dps), _eval(rhs, point, dps)
     if left is None or right is None:
         return None, left, right, False
+    if mpmath.isinf(left) or mpmath.isinf(right):
+        # an infinite side (a diverging model) is compared as an extended real; inf - inf is undecided
+        if left == right:
+            return None, left, right, False
+        return (1 if left > right else -1), left, right, False
     with mpmath.workdps(dps):
         gap = left - right
         scale = max(abs(left), abs(right))
@@ -201,9 +207,14 @@ def _condition_at(c: Any, point: Point, dps: int, budget: float) -> tuple[bool |
     return None, {"value": str(val)}, False
 
 
-def _asymptotic_at(a: Asymptotic, point: Point, dps: int) -> PointOutcome:
+def _asymptotic_at(a: Asymptotic, point: Point, dps: int, inside: Callable[[Point], bool] | None = None) -> PointOutcome:
     x = a.variable
-    ks = range(3, 13)  # x = 10^-3 .. 10^-12: nine decades show a power-law blow-up unambiguously
+    ks = list(range(3, 13))  # x = 10^-3 .. 10^-12: nine decades show a power-law blow-up unambiguously
+    if inside is not None:
+        # a `where` that mentions x restricts the sweep to the part of the limit it allows
+        ks = [k for k in ks if inside({**point, x: sp.Rational(1, 10**k)})]
+        if len(ks) < 4 or ks[-1] != 12:
+            return PointOutcome(False, None, note=f"the domain does not contain {x} = 1e-k down to 1e-12 here")
     work = max(dps, 4 * max(ks) + 30)  # the difference cancels ~2k digits at x = 10^-k
     ratios: list[tuple[int, mpmath.mpf]] = []
     for k in ks:
@@ -237,16 +248,39 @@ def _asymptotic_at(a: Asymptotic, point: Point, dps: int) -> PointOutcome:
 
 
 def evaluate_point(
-    stmt: Statement, point: Point, *, dps: int = 50, budget: float = 10.0, label: str | None = None
+    stmt: Statement, point: Point, *, dps: int = 50, budget: float = 10.0, label: str | None = None,
+    validity: sp.Basic | None = None, inside: Callable[[Point], bool] | None = None,
 ) -> PointOutcome:
     """Evaluate ``stmt`` at ``point`` (exact values for every symbol) at ``dps`` digits.
 
     ``label`` is the printed statement's text, used as the ``claimed`` side of a sign claim.
+    ``validity`` is the reading's validity region (:attr:`derivations.Derivation.validity`): at a
+    point outside it an equation's model side is infinite, so a finite claim is violated there.
+    ``inside`` (the domain's membership test) restricts an asymptotic claim's sweep of its small
+    parameter to values the domain allows.
     """
+    if validity is not None and validity is not sp.true:
+        valid = sp.sympify(validity).subs(dict(point))
+        if valid == sp.false and isinstance(stmt, (Equation, Asymptotic)):
+            # outside the model's validity region the process diverges: its value is infinite
+            side = stmt.rhs if isinstance(stmt, Equation) else stmt.leading
+            claimed = _eval(side.subs(stmt.variable, sp.Rational(1, 1000)) if isinstance(stmt, Asymptotic) else side,
+                            point, dps)
+            if claimed is not None and mpmath.isfinite(claimed):
+                return PointOutcome(True, True, claimed=to_number(claimed), actual="inf", exact=True,
+                                    note=f"outside the model's validity region ({validity}): the model's process "
+                                         "diverges there, so its value is infinite while the claim is finite",
+                                    data={"validity": str(validity)})
     if isinstance(stmt, Equation):
         left, right = _eval(stmt.lhs, point, dps), _eval(stmt.rhs, point, dps)
         if left is None or right is None:
             return PointOutcome(False, None, note="a side is undefined here")
+        if mpmath.isinf(left) or mpmath.isinf(right):
+            bad = left != right
+            return PointOutcome(True, bool(bad), claimed=to_number(right) if mpmath.isfinite(right) else str(right),
+                                actual=to_number(left) if mpmath.isfinite(left) else str(left), exact=True,
+                                discrepancy=math.inf if bad else 0.0,
+                                note="one side is infinite here (the model diverges)" if bad else "")
         with mpmath.workdps(dps):
             scale = max(abs(left), abs(right))
             rel = abs(left - right) / scale if scale > 0 else mpmath.mpf(0)
@@ -281,5 +315,5 @@ def evaluate_point(
         return PointOutcome(ok is not None, None if ok is None else not ok, claimed="bounded",
                             actual=str(lim), exact=ok is not None)
     if isinstance(stmt, Asymptotic):
-        return _asymptotic_at(stmt, point, dps)
+        return _asymptotic_at(stmt, point, dps, inside)
     raise TypeError(f"cannot evaluate a {type(stmt).__name__} pointwise")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import sympy as sp
 
 from derivations import Asymptotic, Bounded, Implication, Statement
 
-from ._domain import Domain, point_to_json
+from ._boundary import boundary_points
+from ._domain import Domain, Point, point_to_json
 from ._pointwise import evaluate_point, statement_symbols
-from ._results import CheckResult, Counterexample
+from ._results import CheckResult, Counterexample, decide, undecided
 
-__all__ = ["precision_check"]
+__all__ = ["precision_check", "sample_points", "statement_conditions"]
 
 
 def _needs_limits(stmt: Statement) -> bool:
@@ -21,41 +23,39 @@ def _needs_limits(stmt: Statement) -> bool:
     )
 
 
-#: relative offsets from a hypothesis boundary x = g(...): a counterexample confined to a thin band
-#: next to the boundary (a threshold off by a few percent) is missed by log-uniform draws alone
-_BOUNDARY_OFFSETS = ("0.001", "0.03", "0.3")
+def statement_conditions(stmt: Statement) -> list[object]:
+    """The conditions whose boundaries a statement's checks must sample: an implication's hypothesis
+    and a relation's own inequality (its equality case)."""
+    from derivations import Holds
+
+    if isinstance(stmt, Implication):
+        return [c for c in (stmt.hypothesis, stmt.conclusion) if not isinstance(c, Bounded)]
+    if isinstance(stmt, Holds):
+        return [stmt.relation]
+    return []
 
 
-def _boundary_points(stmt: Statement, domain: Domain, base: list[dict]) -> list[dict]:
-    """Points just inside the hypothesis of an implication ``x op g(...)``, next to its boundary."""
-    import sympy as sp
+def _membership(stmt: Statement, domain: Domain):
+    """The membership test for a statement's points (an asymptotic claim's variable fixed near its limit)."""
+    if isinstance(stmt, Asymptotic) and stmt.variable in domain.where.free_symbols:
+        x = stmt.variable
+        return lambda p: domain.contains({**p, x: sp.Rational(1, 10**12)})
+    return domain.contains
 
-    from ._symbolic import _isolate
 
-    if not isinstance(stmt, Implication) or not isinstance(stmt.hypothesis, sp.core.relational.Relational):
-        return []
-    try:
-        iso = _isolate(stmt.hypothesis, set())
-    except (TypeError, ValueError, sp.PolynomialError):
-        return []
-    if iso is None or iso[0] not in domain.sets:
-        return []
-    x, bound, op = iso
-    out = []
-    for p in base:
-        try:
-            b = sp.N(bound.subs(p), 30)
-        except (TypeError, ValueError):
-            continue
-        if not b.is_finite or not b.is_real:
-            continue
-        for off in _BOUNDARY_OFFSETS:
-            step = abs(b) * sp.Rational(off) if b != 0 else sp.Rational(off)
-            v = sp.Rational(str(sp.N(b + step if op in (">", ">=") else b - step, 12)))
-            q = {**p, x: v}
-            if domain.contains(q):
-                out.append(q)
-    return out
+def sample_points(
+    stmt: Statement, domain: Domain, *, rng: np.random.Generator, n_random: int, validity: sp.Basic = sp.true
+) -> list[Point]:
+    """Edge, random and boundary points for ``stmt``: the boundaries of ``where``, of the statement's
+    own conditions and of the model's validity region are sampled exactly (rational points)."""
+    syms = statement_symbols(stmt)
+    if validity is not sp.true:
+        syms = syms | (sp.sympify(validity).free_symbols & set(domain.sets))
+    inside = _membership(stmt, domain)
+    points = [p for p in domain.points(syms, rng=rng, n_random=n_random, check=inside)]
+    conds: list[object] = [domain.where, validity, *statement_conditions(stmt)]
+    points += [p for p in boundary_points(conds, domain, points[: max(n_random, 8)], check=inside)]
+    return points
 
 
 def precision_check(
@@ -69,52 +69,58 @@ def precision_check(
     part: str | None = None,
     counts: bool = True,
     label: str | None = None,
+    validity: sp.Basic = sp.true,
 ) -> CheckResult:
-    """Evaluate ``stmt`` at the domain's edge points and ``n_random`` random points at ``dps`` digits.
+    """Evaluate ``stmt`` at the domain's edges, boundaries and ``n_random`` random points at ``dps`` digits.
 
     A violation is confirmed at twice the precision before it is reported (the tolerance is
-    ``10^(-dps/2)`` relative, see :func:`verify._pointwise.tolerance`).
+    ``10^(-dps/2)`` relative, see :func:`verify._pointwise.tolerance`). The decision is the number
+    of confirmed violations, which must be 0; a point where the model diverges (outside
+    ``validity``) while the claim is finite is a violation, never skipped.
     """
     t0 = time.perf_counter()
     if _needs_limits(stmt) or isinstance(stmt, Asymptotic):
         # an exact limit / a nine-decade sweep per point: fewer points, same edges
         n_random = max(4, n_random // 4)
-    points = domain.points(statement_symbols(stmt), rng=rng, n_random=n_random)
-    points += _boundary_points(stmt, domain, points[: max(n_random, 8)])
-    applicable = undecided = 0
+    points = sample_points(stmt, domain, rng=rng, n_random=n_random, validity=validity)
+    inside = _membership(stmt, domain)
+    applicable = undecided_n = 0
     worst = 0.0
     for p in points:
-        out = evaluate_point(stmt, p, dps=dps, label=label)
+        out = evaluate_point(stmt, p, dps=dps, label=label, validity=validity, inside=inside)
         if not out.applicable:
             continue
         applicable += 1
         if out.violated is None:
-            undecided += 1
+            undecided_n += 1
             continue
         if out.discrepancy is not None:
             worst = max(worst, out.discrepancy)
         if out.violated:
-            confirm = evaluate_point(stmt, p, dps=2 * dps, label=label)
+            confirm = evaluate_point(stmt, p, dps=2 * dps, label=label, validity=validity, inside=inside)
             if confirm.violated:
                 cx = Counterexample(point_to_json(p), confirm.claimed, confirm.actual,
                                     note=(confirm.note or f"confirmed at {2 * dps} digits"), exact=confirm.exact)
-                return CheckResult("precision", "fail",
-                                   f"violated at {cx.params} (checked at {dps} and {2 * dps} digits); {confirm.note}".rstrip("; "),
-                                   part=part, seed=seed, elapsed=time.perf_counter() - t0, counterexample=cx,
-                                   counts=counts, data={"n_points": len(points), "dps": dps, **confirm.data})
-    data = {"n_points": len(points), "n_applicable": applicable, "n_undecided": undecided, "dps": dps,
+                return decide("precision",
+                              f"violated at {cx.params} (checked at {dps} and {2 * dps} digits); {confirm.note}".rstrip("; "),
+                              quantity=f"confirmed violations at {dps} and {2 * dps} digits", value=1, op="==",
+                              threshold=0, counterexample=cx, part=part, seed=seed,
+                              elapsed=time.perf_counter() - t0, counts=counts,
+                              data={"n_points": len(points), "dps": dps, **confirm.data})
+    data = {"n_points": len(points), "n_applicable": applicable, "n_undecided": undecided_n, "dps": dps,
             "max_relative_discrepancy": worst}
-    decided = applicable - undecided
+    decided = applicable - undecided_n
     if decided == 0:
-        why = (f"{undecided} undecided" if undecided else
-               "the hypothesis is false at every point, so the implication holds only vacuously there")
-        return CheckResult("precision", "inconclusive",
-                           f"no point of {len(points)} could be decided ({why})",
-                           part=part, seed=seed, elapsed=time.perf_counter() - t0, data=data, counts=counts)
-    detail = f"holds at all {decided} decided points of {len(points)} (edges, extreme scales, random) at {dps} digits"
+        why = (f"{undecided_n} undecided" if undecided_n else
+               "the hypothesis is false at every point, so the implication holds only vacuously there"
+               if isinstance(stmt, Implication) else "no point of the domain could be evaluated")
+        return undecided("precision", f"no point of {len(points)} could be decided ({why})", part=part, seed=seed,
+                         elapsed=time.perf_counter() - t0, data=data, counts=counts)
+    detail = f"holds at all {decided} decided points of {len(points)} (edges, boundaries, extreme scales, random) at {dps} digits"
     if worst:
         detail += f"; max relative discrepancy {worst:.1e}"
-    if undecided:
-        detail += f"; {undecided} undecided"
-    return CheckResult("precision", "pass", detail, part=part, seed=seed, elapsed=time.perf_counter() - t0,
-                       data=data, counts=counts)
+    if undecided_n:
+        detail += f"; {undecided_n} undecided"
+    return decide("precision", detail, quantity=f"confirmed violations among {decided} decided points", value=0,
+                  op="==", threshold=0, part=part, seed=seed, elapsed=time.perf_counter() - t0, data=data,
+                  counts=counts)

@@ -10,6 +10,7 @@ import random
 import time
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ from derivations import Statement
 
 from ._domain import Domain, point_to_json
 from ._pointwise import evaluate_point, statement_symbols
-from ._results import CheckResult, Counterexample
+from ._results import CheckResult, Counterexample, decide, undecided
 
 __all__ = ["property_check", "value_strategy"]
 
@@ -54,24 +55,38 @@ def property_check(
     part: str | None = None,
     counts: bool = True,
     label: str | None = None,
+    validity: sp.Basic = sp.true,
 ) -> CheckResult:
-    """Search for a counterexample with Hypothesis (``max_examples`` tries, seeded by ``seed``)."""
+    """Search for a counterexample with Hypothesis (``max_examples`` tries, seeded by ``seed``).
+
+    Besides free draws from each parameter's domain, Hypothesis draws exact points on the
+    boundaries of ``where``, of the statement's conditions and of the model's ``validity`` region.
+    The decision is the number of confirmed counterexamples (0 to pass); a search in which no
+    example satisfied the domain is ``inconclusive``, never a pass.
+    """
     t0 = time.perf_counter()
-    from ._precision import _needs_limits
+    from ._precision import _membership, _needs_limits, sample_points
 
     if _needs_limits(stmt):
         max_examples = max(10, max_examples // 4)  # an exact SymPy limit per example
     syms = sorted(statement_symbols(stmt) & set(domain.sets), key=lambda s: s.name)
-    strategy = st.fixed_dictionaries({s.name: value_strategy(domain, s) for s in syms})
+    if validity is not sp.true:
+        syms = sorted(set(syms) | (sp.sympify(validity).free_symbols & set(domain.sets)), key=lambda s: s.name)
     by_name = {s.name: s for s in syms}
+    free = st.fixed_dictionaries({s.name: value_strategy(domain, s) for s in syms})
+    edge = [{s.name: p[s] for s in syms if s in p} for p in
+            sample_points(stmt, domain, rng=np.random.default_rng(seed), n_random=8, validity=validity)]
+    edge = [e for e in edge if len(e) == len(syms)]
+    strategy = st.one_of(free, st.sampled_from(edge)) if edge else free
+    inside = _membership(stmt, domain)
     tried = {"n": 0, "applicable": 0}
 
     def violated(values: dict[str, Any]) -> bool:
         point = {by_name[k]: v for k, v in values.items()}
-        if not domain.contains(point):
+        if not inside(point):
             return False
         tried["n"] += 1
-        out = evaluate_point(stmt, point, dps=dps, label=label)
+        out = evaluate_point(stmt, point, dps=dps, label=label, validity=validity, inside=inside)
         tried["applicable"] += int(out.applicable)
         return bool(out.applicable and out.violated)
 
@@ -79,27 +94,32 @@ def property_check(
                    suppress_health_check=list(HealthCheck), derandomize=False,
                    # no "explain" phase: it re-runs the slow test function hundreds of times
                    phases=[Phase.generate, Phase.shrink])
+    unsatisfiable = False
     try:
         found = find(strategy, violated, settings=cfg, random=random.Random(seed))
-    except (NoSuchExample, Unsatisfiable):
+    except NoSuchExample:
         found = None
-    data = {"max_examples": max_examples, "n_evaluated": tried["n"], "n_applicable": tried["applicable"], "dps": dps}
+    except Unsatisfiable:
+        found, unsatisfiable = None, True
+    data = {"max_examples": max_examples, "n_evaluated": tried["n"], "n_applicable": tried["applicable"], "dps": dps,
+            "n_boundary_examples": len(edge)}
     elapsed = time.perf_counter() - t0
     if found is None:
-        if tried["applicable"] == 0:
-            return CheckResult("property", "inconclusive", "no applicable example was generated", part=part,
-                               seed=seed, elapsed=elapsed, data=data, counts=counts)
-        return CheckResult("property", "pass",
-                           f"no counterexample in {tried['applicable']} applicable examples (Hypothesis, seed {seed})",
-                           part=part, seed=seed, elapsed=elapsed, data=data, counts=counts)
+        if tried["applicable"] == 0 or unsatisfiable:
+            why = "Hypothesis found no example satisfying the domain" if unsatisfiable else \
+                "no generated example was applicable (every hypothesis false or a side undefined)"
+            return undecided("property", why, part=part, seed=seed, elapsed=elapsed, data=data, counts=counts)
+        return decide("property", f"no counterexample in {tried['applicable']} applicable examples (Hypothesis, seed {seed})",
+                      quantity=f"confirmed counterexamples among {tried['applicable']} applicable examples", value=0,
+                      op="==", threshold=0, part=part, seed=seed, elapsed=elapsed, data=data, counts=counts)
     point = {by_name[k]: v for k, v in found.items()}
-    confirm = evaluate_point(stmt, point, dps=100, label=label)
+    confirm = evaluate_point(stmt, point, dps=100, label=label, validity=validity, inside=inside)
     if not confirm.violated:
-        return CheckResult("property", "inconclusive",
-                           f"candidate {point_to_json(point)} not confirmed at 100 digits", part=part, seed=seed,
-                           elapsed=elapsed, data=data, counts=counts)
+        return undecided("property", f"candidate {point_to_json(point)} not confirmed at 100 digits", part=part, seed=seed,
+                         elapsed=elapsed, data=data, counts=counts)
     cx = Counterexample(point_to_json(point), confirm.claimed, confirm.actual,
                         note=confirm.note or "shrunk by Hypothesis, confirmed at 100 digits", exact=confirm.exact)
-    return CheckResult("property", "fail", f"counterexample {cx.params} (shrunk; confirmed at 100 digits)",
-                       part=part, seed=seed, elapsed=elapsed, counterexample=cx, data={**data, **confirm.data},
-                       counts=counts)
+    return decide("property", f"counterexample {cx.params} (shrunk; confirmed at 100 digits)",
+                  quantity="confirmed counterexamples (shrunk, re-evaluated at 100 digits)", value=1, op="==",
+                  threshold=0, counterexample=cx, part=part, seed=seed, elapsed=elapsed,
+                  data={**data, **confirm.data}, counts=counts)

@@ -24,7 +24,7 @@ from derivations._validate import fail
 
 from ._domain import Domain, domain_of, point_to_json
 from ._pointwise import evaluate_point, statement_symbols
-from ._results import CheckResult, Counterexample
+from ._results import CheckResult, Counterexample, decide, undecided
 
 __all__ = ["scalings_of", "scaling_check", "scaling_checks", "attach_scaling"]
 
@@ -98,8 +98,11 @@ def scaling_check(claim: Claim, reading: str, scaling: Scaling | None = None, *,
             "lhs_exponent": None if kl is None else str(kl), "rhs_exponent": None if kr is None else str(kr)}
 
     def done(outcome: str, detail: str, cx: Counterexample | None = None) -> CheckResult:
-        return CheckResult("symbolic", outcome, detail, part=part, data=data, elapsed=time.perf_counter() - t0,
-                           counterexample=cx)
+        kw = dict(part=part, data=data, elapsed=time.perf_counter() - t0)
+        if outcome == "inconclusive":
+            return undecided("symbolic", detail, **kw)
+        return decide("symbolic", detail, quantity="scaling exponent of lhs minus that of rhs",
+                      value=str(sp.nsimplify(kl - kr)), op="==", threshold="0", counterexample=cx, **kw)
 
     head = f"scaling {scaling.text()}"
     if kl is None or kr is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import mpmath
 import sympy as sp
@@ -18,7 +19,7 @@ from derivations import Asymptotic, Bounded, Equation, Holds, Implication, State
 from ._budget import OutOfTime, within_budget
 from ._domain import Domain, point_to_json
 from ._pointwise import evaluate_point, statement_symbols, to_number
-from ._results import CheckResult, Counterexample
+from ._results import CheckResult, Counterexample, decide, undecided
 
 __all__ = ["symbolic_check", "explain_ou"]
 
@@ -164,13 +165,17 @@ def explain_ou(derived: sp.Expr, printed: sp.Expr, t: sp.Symbol) -> tuple[str, d
     return " ".join(parts), data
 
 
-def _witness(stmt: Statement, domain: Domain, *, dps: int = 60, label: str | None = None) -> Counterexample | None:
-    """Look for a violation at the domain's edge points (exact values, high precision)."""
+def _witness(stmt: Statement, domain: Domain, *, dps: int = 60, label: str | None = None,
+             validity: sp.Basic = sp.true) -> Counterexample | None:
+    """Look for a violation at the domain's edge and boundary points (exact values, high precision)."""
     import numpy as np
 
-    pts = domain.points(statement_symbols(stmt), rng=np.random.default_rng(0), n_random=0)
-    for p in pts[:40]:
-        out = evaluate_point(stmt, p, dps=dps, label=label)
+    from ._precision import _membership, sample_points
+
+    pts = sample_points(stmt, domain, rng=np.random.default_rng(0), n_random=0, validity=validity)
+    inside = _membership(stmt, domain)
+    for p in pts[:60]:
+        out = evaluate_point(stmt, p, dps=dps, label=label, validity=validity, inside=inside)
         if out.applicable and out.violated:
             return Counterexample(point_to_json(p), out.claimed, out.actual, note=out.note, exact=True)
     return None
@@ -185,15 +190,96 @@ def symbolic_check(
     explain: str | None = None,
     time_symbol: sp.Symbol | None = None,
     label: str | None = None,
+    validity: sp.Basic = sp.true,
 ) -> CheckResult:
-    """Try to prove or refute ``stmt`` on ``domain`` symbolically within ``budget`` seconds."""
+    """Try to prove or refute ``stmt`` on ``domain`` symbolically within ``budget`` seconds.
+
+    A proof of a statement about a model's derived quantity counts only where the quantity exists:
+    when ``validity`` (the reading's validity region) is not shown to contain the whole domain, the
+    algebraic proof is reported but the outcome is ``inconclusive``; a witness point outside the
+    region (the model diverges, the claim is finite) refutes the claim.
+    """
+    result = _symbolic_check(stmt, domain, budget=budget, part=part, explain=explain, time_symbol=time_symbol,
+                             label=label, validity=validity)
+    if not result.proof or validity in (sp.true, True):
+        return result
+    try:
+        inside = within_budget(lambda: validity_contains_domain(validity, domain, budget), budget)
+    except OutOfTime:
+        inside = None
+    if inside is True:
+        return replace(result, detail=result.detail + f"; the domain lies inside the model's validity region {validity}")
+    cx = _witness(stmt, domain, label=label, validity=validity)
+    why = (f"the algebra holds ({result.detail}) but the domain was not shown to lie inside the model's validity "
+           f"region {validity}, where its process exists and converges")
+    if cx is not None:
+        return decide("symbolic", why + f"; violated at {cx.params}", quantity="violations at exact witness points",
+                      value=1, op="==", threshold=0, counterexample=cx, part=part, data=result.data,
+                      elapsed=result.elapsed)
+    return undecided("symbolic", why, part=part, data=result.data, elapsed=result.elapsed)
+
+
+def validity_contains_domain(validity: sp.Basic, domain: Domain, budget: float) -> bool | None:
+    """Whether every point of ``domain`` satisfies ``validity`` (True proved, None not shown)."""
+    refine = domain.refinement()
+    V = sp.sympify(validity).xreplace(refine)
+    if V == sp.true:
+        return True
+    if V == sp.false:
+        return False
+    atoms = list(V.args) if isinstance(V, sp.And) else [V]
+    where = sp.sympify(domain.where).xreplace(refine)
+    hyps = [a for a in (list(where.args) if isinstance(where, sp.And) else [where])
+            if isinstance(a, sp.core.relational.Relational) and a.rel_op in (">", ">=", "<", "<=")]
+    for atom in atoms:
+        if not isinstance(atom, sp.core.relational.Relational) or atom.rel_op not in _SIGN_TESTS:
+            return None
+        verdict, _ = _sign_proof(atom.lhs - atom.rhs, atom.rel_op)
+        if verdict is True:
+            continue
+        shown = False
+        for h in hyps:
+            iso = _isolate(h, atom.free_symbols)
+            if iso is None:
+                continue
+            x, bound, op = iso
+            s_ = sp.Symbol("s_", positive=op in (">", "<"), nonnegative=True)
+            gap = (atom.lhs - atom.rhs).subs(x, bound + s_ if op in (">", ">=") else bound - s_)
+            if _sign_proof(gap, atom.rel_op)[0] is True:
+                shown = True
+                break
+        if not shown:
+            return None
+    return True
+
+
+def _symbolic_check(
+    stmt: Statement,
+    domain: Domain,
+    *,
+    budget: float,
+    part: str | None,
+    explain: str | None,
+    time_symbol: sp.Symbol | None,
+    label: str | None,
+    validity: sp.Basic,
+) -> CheckResult:
     t0 = time.perf_counter()
     refine = domain.refinement()
     data: dict[str, object] = {}
 
-    def done(outcome: str, detail: str, *, proof: bool = False, cx: Counterexample | None = None) -> CheckResult:
-        return CheckResult("symbolic", outcome, detail, part=part, data=data, elapsed=time.perf_counter() - t0,
-                           proof=proof, counterexample=cx)
+    def done(outcome: str, detail: str, *, proof: bool = False, cx: Counterexample | None = None,
+             quantity: str = "", value: object = None, threshold: object = None) -> CheckResult:
+        kw = dict(part=part, data=data, elapsed=time.perf_counter() - t0)
+        if outcome == "pass":
+            return decide("symbolic", detail, quantity=quantity, value=value, op="==", threshold=threshold,
+                          proof=proof, **kw)
+        if outcome == "fail":
+            return decide("symbolic", detail, quantity="violations at exact witness points of the domain's edges "
+                          "and boundaries", value=1, op="==", threshold=0, counterexample=cx, **kw)
+        return undecided("symbolic", detail, **kw)
+
+    witness = lambda st_=stmt: _witness(st_, domain, label=label, validity=validity)  # noqa: E731
 
     try:
         if isinstance(stmt, Equation):
@@ -206,9 +292,9 @@ def symbolic_check(
                 text = ""
             if simplified == 0:
                 return done("pass", "derived - printed simplifies to 0 on the whole domain" + (f"; {text}" if text else ""),
-                            proof=True)
+                            proof=True, quantity="simplify(derived - printed)", value=str(simplified), threshold="0")
             data["difference"] = latex(simplified)
-            cx = _witness(stmt, domain, label=label)
+            cx = witness()
             msg = "derived - printed does not simplify to 0"
             if text:
                 msg = f"{text}; " + msg
@@ -222,7 +308,9 @@ def symbolic_check(
             verdict, form = within_budget(lambda: _sign_proof(gap, rel.rel_op), budget)
             data["gap"] = latex(form)
             if verdict is True:
-                return done("pass", f"lhs - rhs = {form} is {rel.rel_op} 0 under the domain's assumptions", proof=True)
+                return done("pass", f"lhs - rhs = {form} is {rel.rel_op} 0 under the domain's assumptions", proof=True,
+                            quantity=f"SymPy proves lhs - rhs {rel.rel_op} 0 from the assumptions", value=True,
+                            threshold=True)
             if verdict is None and rel.rel_op in (">", ">=", "<", "<="):
                 mono = within_budget(lambda: _monotone_from_zero(gap, rel.rel_op, budget), budget)
                 if mono is not None:
@@ -230,18 +318,19 @@ def symbolic_check(
                     data["derivative"] = latex(dform)
                     return done("pass", f"lhs - rhs -> 0 as {x} -> 0+ and d(lhs - rhs)/d{x} = {dform} is "
                                         f"{rel.rel_op} 0 on the whole domain, so lhs - rhs {rel.rel_op} 0 for {x} > 0",
-                                proof=True)
-            cx = _witness(stmt, domain, label=label)
+                                proof=True, quantity=f"SymPy proves lhs - rhs -> 0 as {x} -> 0+ and its derivative "
+                                f"{rel.rel_op} 0", value=True, threshold=True)
+            cx = witness()
             if cx is not None:
                 why = " (refuted everywhere)" if verdict is False else ""
                 return done("fail", f"lhs - rhs = {form}{why}; violated at {cx.params}", cx=cx)
             return done("inconclusive", f"SymPy could not decide the sign of lhs - rhs = {form}")
 
         if isinstance(stmt, Implication):
-            return _implication(stmt, domain, refine, budget, done, label)
+            return _implication(stmt, domain, refine, budget, done, witness)
 
         if isinstance(stmt, Asymptotic):
-            return _asymptotic(stmt, domain, refine, budget, done, data, label)
+            return _asymptotic(stmt, domain, refine, budget, done, data, witness)
 
         if isinstance(stmt, Bounded):
             return done("inconclusive", "boundedness is decided pointwise in exact arithmetic (precision check)")
@@ -250,9 +339,9 @@ def symbolic_check(
     raise TypeError(f"no symbolic checker for {type(stmt).__name__}")
 
 
-def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float, done, label: str | None) -> CheckResult:
+def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float, done, witness) -> CheckResult:
     if isinstance(stmt.hypothesis, Bounded) or isinstance(stmt.conclusion, Bounded):
-        cx = _witness(stmt, domain, label=label)
+        cx = witness()
         if cx is not None:
             return done("fail", f"boundedness decided by an exact limit: violated at {cx.params}", cx=cx)
         return done("inconclusive", "boundedness is decided pointwise by exact limits (see the precision check)")
@@ -272,13 +361,14 @@ def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float,
         gap = (c.lhs - c.rhs).subs(x, x_of_s)
         verdict, form = within_budget(lambda: _sign_proof(gap, c.rel_op), budget)
         if verdict is not True:
-            cx = _witness(stmt, domain, label=label)
+            cx = witness()
             if cx is not None:
                 return done("fail", f"with {x} = {x_of_s}, {c} is not implied; violated at {cx.params}", cx=cx)
             return done("inconclusive", f"with {x} = {x_of_s} (s > 0), SymPy could not decide {c.rel_op} 0 for {form}")
         proved.append(f"{c.lhs - c.rhs} = {sp.factor(form)}")
     return done("pass", f"hypothesis <=> {x} {op} {bound}; substituting {x} = {x_of_s}: " + "; ".join(proved)
-                + f" are {', '.join(c.rel_op + ' 0' for c in concl)}", proof=True)
+                + f" are {', '.join(c.rel_op + ' 0' for c in concl)}", proof=True,
+                quantity="SymPy proves each conclusion's sign on the hypothesis region", value=True, threshold=True)
 
 
 def _power_of(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
@@ -292,37 +382,59 @@ def _power_of(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     return None
 
 
-def _asymptotic(stmt: Asymptotic, domain: Domain, refine: dict, budget: float, done, data: dict, label: str | None) -> CheckResult:
+def _orders(lead: sp.Expr, x: sp.Symbol) -> dict[int, sp.Expr] | None:
+    """The stated part ``sum_k c_k x^k`` as ``{k: c_k}`` (integer ``k``, ``c_k`` free of ``x``); None otherwise."""
+    out: dict[int, sp.Expr] = {}
+    for term in sp.Add.make_args(sp.expand(lead)):
+        k = _power_of(term, x)
+        if k is None or not k.is_integer:
+            return None
+        c = sp.simplify(term / x**k)
+        if c.has(x):
+            return None
+        out[int(k)] = out.get(int(k), sp.S.Zero) + c
+    return {k: c for k, c in out.items() if c != 0}
+
+
+def _asymptotic(stmt: Asymptotic, domain: Domain, refine: dict, budget: float, done, data: dict, witness) -> CheckResult:
+    """``expr = sum_k c_k x^k + O(x^p)`` as ``x -> 0``: every series coefficient below ``x^p`` must match."""
     x = stmt.variable
     if stmt.point != 0:
         return done("inconclusive", f"only expansions at {x} -> 0 are handled symbolically")
     expr = stmt.expr.xreplace(refine)
     lead = stmt.leading.xreplace(refine)
     p = _power_of(stmt.remainder.xreplace(refine), x)
-    q = _power_of(lead, x)
-    if p is None or q is None or not p.is_integer or not q.is_integer:
-        return done("inconclusive", "leading term and remainder must be monomials in the small parameter")
-    p, q = int(p), int(q)
+    stated = _orders(lead, x)
+    if p is None or not p.is_integer or stated is None:
+        return done("inconclusive", "the stated part must be a polynomial in the small parameter (integer powers) and "
+                                    "the remainder a monomial")
+    p = int(p)
+    if any(k >= p for k in stated):
+        return done("inconclusive", f"the stated part has a term of order >= the remainder's {x}^{p}")
+    lo = min([0, *stated])
     ser = within_budget(lambda: sp.series(expr, x, 0, p).removeO(), budget)
-    coeffs = {k: within_budget(lambda k=k: sp.simplify(sp.expand(ser).coeff(x, k)), budget) for k in range(0, p)}
-    lead_c = sp.simplify(sp.expand(lead).coeff(x, q))
-    first = next((k for k in range(0, p) if coeffs[k] != 0), None)
+    coeffs = {k: within_budget(lambda k=k: sp.simplify(sp.expand(ser).coeff(x, k)), budget) for k in range(lo, p)}
+    first = next((k for k in range(lo, p) if coeffs[k] != 0), None)
     actual_lead = sp.factor(coeffs[first]) * x**first if first is not None else sp.S.Zero
+    actual_part = sum((sp.factor(coeffs[k]) * x**k for k in range(lo, p) if coeffs[k] != 0), sp.S.Zero)
     data["actual_leading_term"] = latex(actual_lead)
+    data["actual_terms_below_remainder"] = latex(actual_part)
     data["claimed_leading_term"] = latex(lead)
-    bad = [k for k in range(0, p) if sp.simplify(coeffs[k] - (lead_c if k == q else 0)) != 0]
+    bad = [k for k in range(lo, p) if sp.simplify(coeffs[k] - stated.get(k, 0)) != 0]
     if not bad:
-        return done("pass", f"series in {x}: expr = {actual_lead} + O({x}^{p}); matches the claimed leading term and remainder",
-                    proof=True)
+        return done("pass", f"series in {x}: expr = {actual_part} + O({x}^{p}); matches the stated terms and remainder",
+                    proof=True, quantity=f"series coefficients of {x}^k, k < {p}, differing from the stated ones",
+                    value=0, threshold=0)
     k = bad[0]
-    extra = sp.factor(sp.simplify(coeffs[k] - (lead_c if k == q else 0)))
-    msg = (f"series in {x}: expr = {actual_lead} + ... while the claim is {lead} + O({stmt.remainder}); "
-           f"expr - leading has the term ({extra})*{x}^{k}, of lower order than the remainder {x}^{p}")
+    extra = sp.factor(sp.simplify(coeffs[k] - stated.get(k, 0)))
+    msg = (f"series in {x}: expr = {actual_part} + O({x}^{p}) while the claim is {lead} + O({stmt.remainder}); "
+           f"expr - stated part has the term ({extra})*{x}^{k}, of lower order than the remainder {x}^{p}")
+    q = min(stated) if stated else None
     if first == q and first is not None:
-        ratio = sp.simplify(coeffs[q] / lead_c) if lead_c != 0 else sp.nan
+        ratio = sp.simplify(coeffs[q] / stated[q])
         data["actual_over_claimed_leading"] = latex(ratio)
         msg += f"; actual/claimed leading coefficient = {ratio}"
-    cx = _witness(stmt, domain, label=label)
+    cx = witness()
     if cx is None:
         return done("inconclusive", msg + "; no witness found at the domain's edge points")
     return done("fail", msg, cx=cx)
