@@ -16,7 +16,7 @@ from ._errors import (
     UnknownReading,
 )
 from ._latex import latex, parse_latex
-from ._registry import catalog, get_claim, register
+from ._registry import catalog, catalogue_sources, get_claim, register
 from ._statements import AllOf, Asymptotic, Bounded, Equation, Holds, Implication, Statement
 from ._user import (
     DiscreteModel,
@@ -83,6 +83,7 @@ __all__ = [
     "UnknownClaim",
     "UnknownReading",
     "catalog",
+    "catalogue_sources",
     "get_claim",
     "latex",
     "ou_parameters",

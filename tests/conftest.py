@@ -11,3 +11,18 @@ def fast_report() -> dict:
     from verify._run import run_catalogue
 
     return run_catalogue(level="fast", seed=0, figures_dir=None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    """Print the whole-catalogue mutation score (tests/test_catalogue_mutants.py) when it ran."""
+    import sys
+
+    mod = sys.modules.get("test_catalogue_mutants") or sys.modules.get("tests.test_catalogue_mutants")
+    score = getattr(mod, "SCORE", None)
+    if not score:
+        return
+    killed = sum(v == "refuted" for v in score.values())
+    terminalreporter.write_sep("-", f"samverify mutation score: {killed}/{len(score)} mutants refuted")
+    for (cid, reading, name), verdict in sorted(score.items()):
+        if verdict != "refuted":
+            terminalreporter.write_line(f"  survived: {cid} [{reading}] {name} -> {verdict}")

@@ -24,7 +24,7 @@ REQUIRED = {
     "kim2023.exp.quadratic_saddle": {"plain", "normalised"},
     "kim2023.exp.beale": {"plain", "normalised"},
     "kim2023.exp.beale_cosine": {"plain", "normalised"},
-    **{cid: {"plain", "same_batch", "overdamped"} for cid in (
+    **{cid: {"plain", "same_batch", "overdamped", "overdamped_composed"} for cid in (
         "kim2023.thm3", "kim2023.thm3.gamma", "kim2023.thm3.batch", "kim2023.thm3.rho")},
     "dexter2024.coherence.identity": {"default"},
     "dexter2024.coherence.range": {"default", "rank_one"},
@@ -85,6 +85,44 @@ def test_every_reading_has_a_verdict_backed_by_its_checks(claim: Claim, fast_rep
         if r["verdict"] == "supported":
             assert any(k["outcome"] == "pass" and k["method"] != "symbolic" for k in counted)
             assert not any(k["outcome"] in ("fail", "skipped") for k in counted)
+
+
+def test_every_claim_and_checker_is_registered_consistently():
+    from verify._engine import validate_catalogue
+
+    validate_catalogue()  # raises RegistryError on a declared method without a checker, or the reverse
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
+def test_the_methods_that_ran_are_exactly_the_declared_ones(claim: Claim, fast_report: dict):
+    """Declared = run: every declared method has a counted result under every reading, and no other runs."""
+    entry = next(c for c in fast_report["claims"] if c["id"] == claim.id)
+    for r in entry["results"]:
+        counted = {k["method"] for k in r["checks"] if k.get("counts", True)}
+        every = {k["method"] for k in r["checks"]}
+        assert counted == set(claim.checks), (r["reading"], sorted(counted), claim.checks)
+        assert every <= set(claim.checks), (r["reading"], sorted(every - set(claim.checks)))
+        skipped = [k for k in r["checks"] if k["outcome"] == "skipped"]
+        assert not skipped or r["verdict"] != "supported"
+
+
+def test_every_outcome_of_a_fast_run_is_recomputed_from_its_decision(fast_report: dict):
+    """``pass`` exactly when ``value op threshold`` holds; inconclusive and skipped carry a reason."""
+    from verify._results import Decision
+
+    n = 0
+    for c in fast_report["claims"]:
+        for r in c["results"]:
+            for k in r["checks"]:
+                n += 1
+                if k["outcome"] in ("pass", "fail"):
+                    d = k["decision"]
+                    assert set(d) == {"quantity", "value", "op", "threshold"}, (c["id"], r["reading"], d)
+                    assert d["op"] in ("<", "<=", ">", ">=", "==", "!=")
+                    assert Decision.recompute(d) == (k["outcome"] == "pass"), (c["id"], r["reading"], k["detail"])
+                else:
+                    assert k.get("reason"), (c["id"], r["reading"], k["method"], k["outcome"])
+    assert n > 100
 
 
 def test_report_json_validates_against_the_claims_md_schema(fast_report: dict, tmp_path: Path):

@@ -322,6 +322,7 @@ def evaluate(claim: Claim | str, reading: str | None = None, *, dps: int = 30, *
         point[p.symbol] = exact
     if not domain.contains(point):
         raise fail("params", params, f"a point of the claim's domain (where {claim.where})")
-    out = evaluate_point(stmt, point, dps=dps) if not isinstance(stmt, AllOf) else None
+    validity = claim.derivation(reading).validity
+    out = evaluate_point(stmt, point, dps=dps, validity=validity) if not isinstance(stmt, AllOf) else None
     return {"point": {k: params[k] for k in params}, "holds": None if out is None or out.violated is None else not out.violated,
             "claimed": None if out is None else out.claimed, "actual": None if out is None else out.actual}

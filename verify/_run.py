@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,10 +12,7 @@ from derivations import catalog
 from ._engine import check, resolve_seed
 from ._report import build_report, to_markdown, write_atomic, write_json
 
-__all__ = ["run_catalogue", "FIGURE_MODULES"]
-
-#: Modules with a ``figures(out_dir, *, level, seed) -> list[Path]`` function, called by ``run``.
-FIGURE_MODULES: tuple[str, ...] = ("_figures_kim2023", "_checks_coherence", "_checks_chen2023")
+__all__ = ["run_catalogue"]
 
 
 def run_catalogue(
@@ -51,11 +47,10 @@ def run_catalogue(
             entries.append((c, results))
     figures: list[str] = []
     if figures_dir is not None:
-        for name in FIGURE_MODULES:
-            try:
-                mod = importlib.import_module(f"verify.{name}")
-            except ModuleNotFoundError:
-                continue
+        from ._wiring import checker_modules
+
+        # every checker module (entry-point group samverify.checkers) may define figures(out_dir, ...)
+        for mod in checker_modules():
             if hasattr(mod, "figures"):
                 figures += [str(p) for p in mod.figures(Path(figures_dir), level=level, seed=seed)]
     doc = build_report(entries, level=level, seed=seed,

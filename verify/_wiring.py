@@ -1,17 +1,44 @@
-"""Attach the exact-moment, Monte Carlo and experiment checks to catalogue claims.
+"""Load the modules that attach claim-specific checkers (and figures) to catalogue claims.
 
-Each module listed here registers its checks with :func:`verify._engine.register_check` when it
-is imported; the engine imports this module before the first check.
+They are found through the entry-point group ``samverify.checkers`` (each entry point names a
+module that calls :func:`verify.register_check` when imported), so a third-party catalogue can ship
+its checkers too. A module that fails to import fails loudly, naming the entry point.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+from importlib import metadata
+from types import ModuleType
 
-#: Modules of verify that register extra checks for catalogue claims.
-CHECK_MODULES: tuple[str, ...] = ("_checks_kim2023", "_checks_kim2023_ext", "_checks_coherence", "_checks_chen2023")
+from derivations._errors import RegistryError
 
-for _name in CHECK_MODULES:
-    if importlib.util.find_spec(f"verify.{_name}") is not None:
-        importlib.import_module(f"verify.{_name}")
+__all__ = ["ENTRY_POINT_GROUP", "checker_modules"]
+
+#: The entry-point group of modules that register checkers (and may define ``figures``).
+ENTRY_POINT_GROUP = "samverify.checkers"
+
+_MODULES: list[ModuleType] = []
+
+
+def checker_modules() -> tuple[ModuleType, ...]:
+    """Every checker module, imported once (samverify's own first, then third parties' by name)."""
+    if not _MODULES:
+        eps = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+        own = [ep for ep in eps if ep.dist is not None and ep.dist.name == "samverify"]
+        rest = sorted((ep for ep in eps if ep not in own), key=lambda ep: ep.name)
+        if not own:
+            raise RegistryError(f"no '{ENTRY_POINT_GROUP}' entry points of samverify found: install the package "
+                                "(pip install -e .) so its checkers can be found")
+        for ep in own + rest:
+            try:
+                mod = ep.load()
+            except Exception as exc:  # noqa: BLE001 - any import failure must name the module
+                raise RegistryError(f"checker entry point {ep.name!r} = {ep.value!r} (group {ENTRY_POINT_GROUP}) "
+                                    f"failed to import: {type(exc).__name__}: {exc}") from exc
+            if not isinstance(mod, ModuleType):
+                raise RegistryError(f"checker entry point {ep.name!r} = {ep.value!r} must name a module")
+            _MODULES.append(mod)
+    return tuple(_MODULES)
+
+
+checker_modules()
