@@ -12,7 +12,11 @@ from derivations import Asymptotic, Bounded, Implication, Statement
 from ._boundary import boundary_points
 from ._domain import Domain, Point, point_to_json
 from ._pointwise import evaluate_point, statement_symbols
-from ._results import CheckResult, Counterexample, decide, undecided
+from ._results import CheckResult, decide, undecided
+from ._witnesses import best_counterexample
+
+#: confirmed violations collected before choosing the one to report (each costs a 2x-precision re-evaluation)
+_MAX_VIOLATIONS = 8
 
 __all__ = ["precision_check", "sample_points", "statement_conditions"]
 
@@ -86,6 +90,7 @@ def precision_check(
     inside = _membership(stmt, domain)
     applicable = undecided_n = 0
     worst = 0.0
+    violations: list[tuple[Point, object]] = []
     for p in points:
         out = evaluate_point(stmt, p, dps=dps, label=label, validity=validity, inside=inside)
         if not out.applicable:
@@ -96,17 +101,21 @@ def precision_check(
             continue
         if out.discrepancy is not None:
             worst = max(worst, out.discrepancy)
-        if out.violated:
+        if out.violated and len(violations) < _MAX_VIOLATIONS:
             confirm = evaluate_point(stmt, p, dps=2 * dps, label=label, validity=validity, inside=inside)
             if confirm.violated:
-                cx = Counterexample(point_to_json(p), confirm.claimed, confirm.actual,
-                                    note=(confirm.note or f"confirmed at {2 * dps} digits"), exact=confirm.exact)
-                return decide("precision",
-                              f"violated at {cx.params} (checked at {dps} and {2 * dps} digits); {confirm.note}".rstrip("; "),
-                              quantity=f"confirmed violations at {dps} and {2 * dps} digits", value=1, op="==",
-                              threshold=0, counterexample=cx, part=part, seed=seed,
-                              elapsed=time.perf_counter() - t0, counts=counts,
-                              data={"n_points": len(points), "dps": dps, **confirm.data})
+                violations.append((p, confirm))
+    if violations:
+        cx = best_counterexample(stmt, violations, inside=inside, integer=lambda s: domain.integer[s],
+                                 validity=validity, dps=dps, label=label, note=f"confirmed at {2 * dps} digits")
+        best = next(o for p, o in violations if point_to_json(p) == cx.params)
+        return decide("precision",
+                      f"violated at {len(violations)} point(s); reported: {cx.params} (checked at {dps} and {2 * dps} "
+                      f"digits{', certified' if cx.certified else ''}); {cx.note}".rstrip("; "),
+                      quantity=f"confirmed violations at {dps} and {2 * dps} digits", value=len(violations), op="==",
+                      threshold=0, counterexample=cx, part=part, seed=seed,
+                      elapsed=time.perf_counter() - t0, counts=counts,
+                      data={"n_points": len(points), "dps": dps, "n_violations": len(violations), **best.data})
     data = {"n_points": len(points), "n_applicable": applicable, "n_undecided": undecided_n, "dps": dps,
             "max_relative_discrepancy": worst}
     decided = applicable - undecided_n

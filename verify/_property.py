@@ -20,7 +20,8 @@ from derivations import Statement
 
 from ._domain import Domain, point_to_json
 from ._pointwise import evaluate_point, statement_symbols
-from ._results import CheckResult, Counterexample, decide, undecided
+from ._results import CheckResult, decide, undecided
+from ._witnesses import best_counterexample
 
 __all__ = ["property_check", "value_strategy"]
 
@@ -117,8 +118,8 @@ def property_check(
     if not confirm.violated:
         return undecided("property", f"candidate {point_to_json(point)} not confirmed at 100 digits", part=part, seed=seed,
                          elapsed=elapsed, data=data, counts=counts)
-    cx = Counterexample(point_to_json(point), confirm.claimed, confirm.actual,
-                        note=confirm.note or "shrunk by Hypothesis, confirmed at 100 digits", exact=confirm.exact)
+    cx = best_counterexample(stmt, [(point, confirm)], inside=inside, integer=lambda s: domain.integer[s],
+                             validity=validity, dps=dps, label=label, note="shrunk by Hypothesis, confirmed at 100 digits")
     return decide("property", f"counterexample {cx.params} (shrunk; confirmed at 100 digits)",
                   quantity="confirmed counterexamples (shrunk, re-evaluated at 100 digits)", value=1, op="==",
                   threshold=0, counterexample=cx, part=part, seed=seed, elapsed=elapsed,

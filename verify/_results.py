@@ -123,11 +123,37 @@ class Counterexample:
     actual: Any
     note: str = ""
     exact: bool = False
+    certified: bool = False
+    why: str = ""
+    enclosure: Mapping[str, Any] | None = None
+    tie: bool = False
+    persists: bool | None = None
+    relative_violation: float | None = None
+    degenerate: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (CLAIMS.md report schema, plus ``note`` and ``exact``)."""
-        return {"params": dict(self.params), "claimed": self.claimed, "actual": self.actual,
-                "note": self.note, "exact": self.exact}
+        """The JSON form (CLAIMS.md report schema, plus ``note``, ``exact`` and the certificate).
+
+        ``certified`` is true when interval or ball arithmetic (or exact rational arithmetic)
+        excludes the claim at the point, with the ``enclosure``; otherwise ``why`` says why not.
+        ``tie`` marks a violation only with equality (a boundary tie); ``persists`` whether the
+        violation survives small perturbations of the point; ``degenerate`` names a measure-zero
+        witness (e.g. a start orthogonal to the top mode).
+        """
+        d: dict[str, Any] = {"params": dict(self.params), "claimed": self.claimed, "actual": self.actual,
+                             "note": self.note, "exact": self.exact, "certified": self.certified}
+        if not self.certified:
+            d["why"] = self.why or "no rigorous enclosure was attempted for this counterexample"
+        if self.enclosure is not None:
+            d["enclosure"] = dict(self.enclosure)
+        d["tie"] = self.tie
+        if self.persists is not None:
+            d["persists"] = self.persists
+        if self.relative_violation is not None:
+            d["relative_violation"] = self.relative_violation
+        if self.degenerate:
+            d["degenerate"] = self.degenerate
+        return d
 
 
 @dataclass(frozen=True)
@@ -228,8 +254,12 @@ def undecided(method: str, reason: str, detail: str = "", *, skipped: bool = Fal
     return CheckResult(method, "skipped" if skipped else "inconclusive", detail or reason, reason=reason, **kwargs)
 
 
-def _simplicity(cx: Counterexample) -> tuple[int, int]:
-    return sum(len(repr(v)) for v in cx.params.values()), 0 if cx.exact else 1
+def _simplicity(cx: Counterexample) -> tuple:
+    """Ranking key, best first: certified, not a tie, not degenerate, persisting, larger violation, simpler."""
+    rel = cx.relative_violation if cx.relative_violation is not None else 0.0
+    return (0 if cx.certified else 1, 1 if cx.tie else 0, 1 if cx.degenerate else 0,
+            0 if cx.persists else 1, -min(rel, 1e300), sum(len(repr(v)) for v in cx.params.values()),
+            0 if cx.exact else 1)
 
 
 def combine_checks(checks: tuple[CheckResult, ...]) -> tuple[str, Counterexample | None]:

@@ -20,6 +20,7 @@ from ._budget import OutOfTime, within_budget
 from ._domain import Domain, point_to_json
 from ._pointwise import evaluate_point, statement_symbols, to_number
 from ._results import CheckResult, Counterexample, decide, undecided
+from ._witnesses import best_counterexample
 
 __all__ = ["symbolic_check", "explain_ou"]
 
@@ -174,11 +175,17 @@ def _witness(stmt: Statement, domain: Domain, *, dps: int = 60, label: str | Non
 
     pts = sample_points(stmt, domain, rng=np.random.default_rng(0), n_random=0, validity=validity)
     inside = _membership(stmt, domain)
+    found = []
     for p in pts[:60]:
         out = evaluate_point(stmt, p, dps=dps, label=label, validity=validity, inside=inside)
         if out.applicable and out.violated:
-            return Counterexample(point_to_json(p), out.claimed, out.actual, note=out.note, exact=True)
-    return None
+            found.append((p, out))
+            if len(found) >= 6:  # enough to choose a teaching witness from
+                break
+    if not found:
+        return None
+    return best_counterexample(stmt, found, inside=inside, integer=lambda s: domain.integer[s], validity=validity,
+                               dps=dps, label=label)
 
 
 def symbolic_check(
