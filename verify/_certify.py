@@ -114,7 +114,7 @@ class _IV:
     def bounds(self, x) -> tuple[str, str, bool, int]:
         import mpmath
 
-        lo, hi = x.a, x.b
+        lo, hi = (mpmath.mpf(v) for v in x._mpi_)  # raw endpoints (x.a is a degenerate interval)
         if not (mpmath.isfinite(lo) and mpmath.isfinite(hi)):
             return str(lo), str(hi), False, 0
         sign = 1 if lo > 0 else (-1 if hi < 0 else 0)
@@ -189,10 +189,14 @@ def enclose(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Expr]) -> Enclosure | No
             else:
                 import mpmath
 
-                with mpmath.iv.workprec(bits):
+                old = mpmath.iv.prec  # mpmath.iv has no workprec: scope the precision by hand
+                mpmath.iv.prec = bits
+                try:
                     env = {s: B.const(sp.Rational(v)) for s, v in point.items()}
                     val = _eval(expr, env, B)
                     lo, hi, ok, sign = B.bounds(val)
+                finally:
+                    mpmath.iv.prec = old
         except (_Unsupported, ZeroDivisionError, ValueError, TypeError):
             return None
         last = Enclosure(lo, hi, ok, sign, B.name)
