@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -26,7 +26,14 @@ __all__ = ["Level", "LEVELS", "Checker", "GENERIC_METHODS", "RegistryError", "ch
 
 @dataclass(frozen=True)
 class Level:
-    """How hard each check works at one level (``fast`` for CI and the README, ``full`` for papers)."""
+    """How hard each check works at one level (``fast`` for CI and the README, ``full`` for papers).
+
+    ``alpha`` is the run's false-alarm budget: the probability that a run reports any true claim as
+    refuted by a sampling-based check (Monte Carlo, experiments, bootstrap fits) is at most
+    ``alpha``. The engine splits it equally over every sampling family of the catalogue (each
+    reading of each checker that registers ``sampling_families``) and hands each checker its share
+    as ``family_alpha`` (Bonferroni across families; within a family, Holm).
+    """
 
     name: str
     symbolic_budget: float  # seconds per SymPy call: SymPy can hang, so this bounds the run
@@ -34,16 +41,24 @@ class Level:
     dps: int  # working precision of the precision check
     property_examples: int  # Hypothesis examples per statement
     montecarlo_paths: int
-    montecarlo_alpha: float  # family-wise false-alarm rate of the Monte Carlo checks of one run
+    alpha: float = 0.01  # the run's family-wise false-alarm budget
+    family_alpha: float | None = None  # this checker family's share, set by the engine
+    min_power: float = 0.8  # a sampling pass counts only with this power against `effect_size`
+    effect_size: float = 0.05  # relative error a sampling check must be able to detect
+
+    @property
+    def montecarlo_alpha(self) -> float:
+        """The false-alarm rate one sampling family may spend (its share of :attr:`alpha`)."""
+        return self.family_alpha if self.family_alpha is not None else self.alpha / max(sampling_families(), 1)
 
 
 LEVELS: dict[str, Level] = {
     # fast: every (claim, reading) in about a second; 24 random points + edges catch sign errors,
     # dropped factors and wrong exponents, which fail on most of the domain.
     "fast": Level("fast", symbolic_budget=20.0, precision_points=24, dps=50, property_examples=120,
-                  montecarlo_paths=20_000, montecarlo_alpha=0.01),
+                  montecarlo_paths=20_000),
     "full": Level("full", symbolic_budget=120.0, precision_points=300, dps=60, property_examples=1500,
-                  montecarlo_paths=400_000, montecarlo_alpha=0.01),
+                  montecarlo_paths=400_000),
 }
 
 #: A claim-specific checker: ``fn(claim, reading, level, seed_sequence) -> [CheckResult, ...]``.
@@ -55,40 +70,49 @@ GENERIC_METHODS: tuple[str, ...] = ("symbolic", "precision", "property")
 
 @dataclass(frozen=True)
 class Checker:
-    """A registered claim-specific checker and the methods its results use."""
+    """A registered claim-specific checker, the methods its results use and its sampling families."""
 
     fn: ExtraCheck
     methods: tuple[str, ...]
-    montecarlo_families: int = 0
+    sampling_families: int = 0
 
     @property
     def name(self) -> str:
         """The checker's qualified name (keys its random stream)."""
         return f"{self.fn.__module__}.{self.fn.__qualname__}"
 
+    @property
+    def sampling_method(self) -> str:
+        """The method its sampling families are reported under (``montecarlo`` before ``experiment``)."""
+        return next((m for m in ("montecarlo", "experiment") if m in self.methods), self.methods[0])
+
 
 _EXTRA: dict[str, list[Checker]] = {}
 
 
 def register_check(
-    claim_id: str, *, methods: Sequence[str], montecarlo_families: int = 0
+    claim_id: str, *, methods: Sequence[str], sampling_families: int = 0, montecarlo_families: int = 0
 ) -> Callable[[ExtraCheck], ExtraCheck]:
     """Decorator: attach a claim-specific checker whose results use ``methods``.
 
     ``methods`` must be declared by the claim (``Claim.checks``): the engine refuses a checker that
     emits an undeclared method, and a declared method that neither the engine (``symbolic``,
     ``precision``, ``property`` on the statement) nor a registered checker provides.
-    ``montecarlo_families`` is how many counted Monte Carlo test families the check runs per
-    reading: the run's false-alarm budget is split over all of them (Bonferroni across the run,
-    Holm within a family), see :func:`montecarlo_families`.
+    ``sampling_families`` (alias ``montecarlo_families``) is how many test families that can
+    refute from sampling the checker runs per reading: the run's budget ``Level.alpha`` is split
+    over all of them and the checker receives its share as ``level.family_alpha``.
     """
     methods = tuple(methods)
     bad = [m for m in methods if m not in METHODS]
     if not methods or bad:
         raise fail("methods", methods, f"a non-empty tuple of methods from {METHODS}")
+    k = sampling_families or montecarlo_families
+    if k < 0:
+        raise fail("sampling_families", k, "a non-negative integer")
 
     def deco(fn: ExtraCheck) -> ExtraCheck:
-        _EXTRA.setdefault(claim_id, []).append(Checker(fn, methods, montecarlo_families))
+        _EXTRA.setdefault(claim_id, []).append(Checker(fn, methods, k))
+        _FAMILY_COUNT.clear()
         return fn
 
     return deco
@@ -133,15 +157,22 @@ def validate_catalogue() -> None:
 _USER_IDS: set[str] = set()
 
 
-def montecarlo_families() -> int:
-    """The number of counted Monte Carlo families in a whole-catalogue run (readings included)."""
+_FAMILY_COUNT: dict[str, int] = {}
+
+
+def sampling_families() -> int:
+    """The number of sampling families in a whole-catalogue run (each checker's count x its claim's readings)."""
     _ensure_extras_loaded()
-    total = 0
-    for claim_id, checkers in _EXTRA.items():
-        k = sum(c.montecarlo_families for c in checkers)
-        if k:
-            total += k * len(get_claim(claim_id).readings)
-    return total
+    if "n" not in _FAMILY_COUNT:
+        from derivations import catalog
+
+        ids = {c.id: c for c in catalog()}
+        _FAMILY_COUNT["n"] = sum(c.sampling_families * len(ids[cid].readings)
+                                 for cid, checkers in _EXTRA.items() if cid in ids for c in checkers)
+    return _FAMILY_COUNT["n"]
+
+
+montecarlo_families = sampling_families  # the name checkers used before the budget moved to the engine
 
 
 def resolve_seed(rng: int | np.random.Generator | np.random.SeedSequence | None) -> int:
@@ -218,8 +249,13 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
             checks += cs
     else:
         checks += _check_statement(claim, reading, stmt, domain, level, seed, None, validity=validity)
+    families: list[dict[str, object]] = []
+    share = level.alpha / max(sampling_families(), 1)
     for checker in _EXTRA.get(claim.id, []):
-        produced = list(checker.fn(claim, reading, level, _seq(seed, claim.id, reading, checker.fn.__name__)))
+        lv = replace(level, family_alpha=share)
+        produced = list(checker.fn(claim, reading, lv, _seq(seed, claim.id, reading, checker.fn.__name__)))
+        families += [{"claim": claim.id, "reading": reading, "method": checker.sampling_method, "alpha": share,
+                      "checker": checker.name}] * checker.sampling_families
         stray = sorted({c.method for c in produced} - set(checker.methods))
         if stray:
             raise RegistryError(f"checker {checker.name} of {claim.id} emitted method(s) {stray}; it declared "
@@ -252,7 +288,7 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
         verdict, cx = combine_checks(tuple(checks))
     steps = tuple((label, latex(obj)) for label, obj in claim.derivation(reading).steps)
     return ReadingResult(claim.id, reading, verdict, tuple(checks), tuple(parts), cx, seed=seed, level=level.name,
-                         elapsed=time.perf_counter() - t0, derivation=steps)
+                         elapsed=time.perf_counter() - t0, derivation=steps, families=tuple(families))
 
 
 def check(

@@ -37,13 +37,29 @@ def claim_entry(claim: Claim, results: Sequence[ReadingResult]) -> dict[str, Any
     }
 
 
+def error_control(entries: Iterable[tuple[Claim, Sequence[ReadingResult]]], *, level: str) -> dict[str, Any]:
+    """The run's false-alarm budget and the share each sampling family that ran was given.
+
+    ``families`` lists one entry per (claim, reading, checker family) that can refute from
+    sampling; their alphas sum to at most ``alpha`` (equal shares of the whole catalogue's families).
+    """
+    from ._engine import LEVELS, sampling_families
+
+    families = [dict(f) for _, rs in entries for r in rs for f in r.families]
+    return {"alpha": LEVELS[level].alpha, "n_families_in_catalogue": sampling_families(),
+            "method": "Bonferroni across families, Holm within a family", "families": families,
+            "alpha_spent": sum(float(f["alpha"]) for f in families)}
+
+
 def build_report(
     entries: Iterable[tuple[Claim, Sequence[ReadingResult]]], *, level: str, seed: int,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole report document (CLAIMS.md schema plus a few extra top-level fields)."""
+    entries = list(entries)
     doc: dict[str, Any] = {"schema": SCHEMA, "version": __version__, "level": level, "seed": seed,
-                           "claims": [claim_entry(c, rs) for c, rs in entries]}
+                           "claims": [claim_entry(c, rs) for c, rs in entries],
+                           "error_control": error_control(entries, level=level)}
     if extra:
         doc.update(extra)
     return doc

@@ -162,6 +162,9 @@ class CheckResult:
 
     ``proof`` is true only for a ``pass`` that covers the whole domain (a symbolic derivation);
     ``counts`` is false for context checks that inform the reader without bearing on the verdict.
+    ``selftest`` marks a comparison of two of samverify's own computations (a simulator against
+    the exact operator): it never bears on the claim, and its failure is reported as an error of
+    samverify (:attr:`ReadingResult.tool_errors`), never as a refutation.
     A ``pass`` or ``fail`` carries the :class:`Decision` it follows from (enforced here); an
     ``inconclusive`` or ``skipped`` check carries the ``reason`` instead. Build results with
     :func:`decide` and :func:`undecided` rather than choosing an outcome by hand.
@@ -179,8 +182,11 @@ class CheckResult:
     counts: bool = True
     decision: Decision | None = None
     reason: str = ""
+    selftest: bool = False
 
     def __post_init__(self) -> None:
+        if self.selftest and self.counts:
+            raise ValueError(f"{self.method} check: a self-test (the tool against itself) must have counts=False")
         if self.outcome in ("pass", "fail"):
             if self.decision is None:
                 raise ValueError(f"{self.method} check: outcome={self.outcome!r} needs its decision (value op threshold)")
@@ -208,6 +214,8 @@ class CheckResult:
         d["proof"] = self.proof
         d["seed"] = self.seed
         d["elapsed_s"] = round(self.elapsed, 4)
+        if self.selftest:
+            d["selftest"] = True
         if self.decision is not None:
             d["decision"] = self.decision.to_dict()
         if self.reason:
@@ -326,12 +334,18 @@ class ReadingResult:
     level: str = "fast"
     elapsed: float = 0.0
     derivation: tuple[tuple[str, str], ...] = ()
+    families: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict={self.verdict!r} must be one of {VERDICTS}")
         if self.verdict == "refuted" and self.counterexample is None:
             raise ValueError(f"{self.claim_id} [{self.reading}]: a refuted verdict needs its counterexample")
+
+    @property
+    def tool_errors(self) -> tuple[str, ...]:
+        """Failed self-tests: errors of samverify itself, reported beside (never in) the verdict."""
+        return tuple(f"{c.method} self-test failed: {c.detail}" for c in self.checks if c.selftest and c.outcome == "fail")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of one entry of a claim's ``results`` list."""
@@ -344,6 +358,8 @@ class ReadingResult:
             "level": self.level,
             "elapsed_s": round(self.elapsed, 3),
         }
+        if self.tool_errors:
+            d["tool_errors"] = list(self.tool_errors)
         if self.parts:
             d["parts"] = [
                 {"name": p.name, "verdict": p.verdict,
