@@ -205,7 +205,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     run_catalogue(level=args.level, seed=args.seed, json_path=args.json, markdown_path=args.markdown,
                   figures_dir=None if args.no_figures else Path(args.figures), claim_filter=args.only,
-                  show_table=_table, verdict_styles=_VERDICT_STYLE)
+                  show_table=_table, verdict_styles=_VERDICT_STYLE, jobs=args.jobs, executor=args.executor,
+                  scheduler=args.scheduler)
     return 0
 
 
@@ -286,6 +287,12 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--figures", default="reports/figures", metavar="DIR", help="figure folder (default reports/figures)")
             s.add_argument("--no-figures", action="store_true", help="skip figures")
             s.add_argument("--only", metavar="PREFIX", help="only claims whose id starts with PREFIX")
+            s.add_argument("--jobs", type=_positive, default=1, metavar="N",
+                           help="worker processes (default 1); with --executor dask, dask workers")
+            s.add_argument("--executor", choices=("process", "dask"), default="process",
+                           help="where tasks run: local processes (default) or a dask.distributed cluster")
+            s.add_argument("--scheduler", metavar="ADDRESS",
+                           help="address of an existing dask scheduler (with --executor dask)")
             s.set_defaults(fn=_cmd_run)
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
         s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
@@ -299,6 +306,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     s.set_defaults(fn=_cmd_bench)
     return p
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs={text!r} must be a positive integer") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"--jobs={v} must be a positive integer")
+    return v
 
 
 def _seed(text: str) -> int:
