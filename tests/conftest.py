@@ -26,3 +26,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     for (cid, reading, name), verdict in sorted(score.items()):
         if verdict != "refuted":
             terminalreporter.write_line(f"  survived: {cid} [{reading}] {name} -> {verdict}")
+
+
+
+def pytest_configure(config) -> None:  # noqa: ARG001
+    """Tests never read or fill the user's samverify cache: each session gets an empty one."""
+    import os
+    import tempfile
+
+    os.environ["SAMVERIFY_CACHE_DIR"] = tempfile.mkdtemp(prefix="samverify-test-cache-")

@@ -239,6 +239,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from . import _cache
+
+    if args.action == "clear":
+        _emit(f"removed {_cache.clear()} entries from {_cache.cache_dir()}")
+    else:
+        n = len(list(_cache.cache_dir().rglob("*.pkl"))) if _cache.cache_dir().is_dir() else 0
+        _emit(f"{_cache.cache_dir()}: {n} entries ({'enabled' if _cache.enabled() else 'disabled'})")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from ._bench import print_benchmarks, run_benchmarks
     from ._report import write_json
@@ -294,8 +305,13 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--scheduler", metavar="ADDRESS",
                            help="address of an existing dask scheduler (with --executor dask)")
             s.set_defaults(fn=_cmd_run)
+        s.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the persistent cache of symbolic work")
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
         s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s = sub.add_parser("cache", help="the persistent cache of symbolic work: where it is, or clear it")
+    s.add_argument("action", choices=("info", "clear"))
+    s.set_defaults(fn=_cmd_cache)
     s = sub.add_parser("report", help="Markdown, LaTeX (and PDF) report from a run's JSON")
     s.add_argument("--from", dest="source", default="reports/report.json", metavar="PATH",
                    help="report JSON (default reports/report.json, written by samverify run)")
@@ -331,6 +347,10 @@ def _seed(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samverify`` console script."""
     args = _parser().parse_args(argv)
+    if getattr(args, "no_cache", False):
+        from ._cache import set_enabled
+
+        set_enabled(False)
     try:
         return int(args.fn(args) or 0)
     except SamverifyError as exc:

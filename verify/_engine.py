@@ -14,6 +14,7 @@ from derivations import AllOf, Claim, Statement, get_claim, latex
 from derivations._errors import RegistryError
 from derivations._validate import check_choice, fail
 
+from ._cache import cached, fingerprint
 from ._domain import Domain, domain_of
 from ._precision import precision_check
 from ._property import property_check
@@ -220,9 +221,11 @@ def _check_statement(
     key = (claim.id, reading, part or "")
     label = _printed_text(claim, part) if counts else None
     if "symbolic" in claim.checks and counts:
-        out.append(symbolic_check(stmt, domain, budget=level.symbolic_budget, part=part,
-                                  explain=claim.explain, time_symbol=claim.time_symbol, label=label,
-                                  validity=validity))
+        args = dict(budget=level.symbolic_budget, part=part, explain=claim.explain, time_symbol=claim.time_symbol,
+                    label=label, validity=validity)
+        content = (stmt, dict(domain.sets), dict(domain.integer), domain.where, args)
+        out.append(cached("symbolic_check", content, lambda: symbolic_check(stmt, domain, **args),
+                          keep=lambda r: "out of time" not in r.reason))
     if "precision" in claim.checks:
         ss = _seq(seed, *key, "precision")
         out.append(precision_check(stmt, domain, rng=np.random.default_rng(ss), seed=seed, n_random=level.precision_points,
@@ -234,8 +237,27 @@ def _check_statement(
     return out
 
 
+def _load_derivation(claim: Claim, reading: str) -> None:
+    """Fill the claim's derivation of ``reading`` from the persistent cache (computing it on a miss).
+
+    The key is the claim's content (statement, parameters, where), the reading and a fingerprint
+    of the source of the ``derivations`` package and of the module defining the reading, so any
+    change of the model's code recomputes it. Readings defined in ``__main__`` are not cached.
+    """
+    memo = claim.__dict__.setdefault("_derivations", {})
+    r = claim.reading(reading)
+    if reading in memo or r.derive is None:
+        return
+    module = getattr(r.derive, "__module__", None) or "__main__"
+    if module == "__main__":
+        return
+    key = (claim.id, reading, claim.statement, claim.parameters, claim.where, fingerprint(["derivations", module]))
+    memo[reading] = cached("derivation", key, lambda: claim.derivation(reading))
+
+
 def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> ReadingResult:
     t0 = time.perf_counter()
+    _load_derivation(claim, reading)
     stmt = claim.statement_for(reading)
     validity = claim.derivation(reading).validity
     domain = domain_of(claim)

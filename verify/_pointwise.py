@@ -174,9 +174,12 @@ def _holds_at(rel: sp.Rel, point: Point, dps: int) -> tuple[bool | None, dict[st
 
 
 def _bounded_at(b: Bounded, point: Point, budget: float) -> tuple[bool | None, Any]:
+    from ._cache import cached
+
     expr = b.expr.subs({s: v for s, v in point.items() if s != b.variable})
     try:
-        lim = within_budget(lambda: sp.limit(expr, b.variable, b.point), budget)
+        lim = cached("limit", (expr, b.variable, b.point),
+                     lambda: within_budget(lambda: sp.limit(expr, b.variable, b.point), budget))  # OutOfTime: not stored
     except OutOfTime:
         return None, "limit out of time"
     except (NotImplementedError, ValueError, TypeError):
