@@ -205,6 +205,12 @@ class Claim:
         """The printed statement as LaTeX."""
         return self.statement.to_latex()
 
+    def _repr_latex_(self) -> str:
+        """Jupyter's rich display: id, title and the printed statement typeset."""
+        where = f" \\quad \\text{{where }} {self.where_latex()}" if self.where_latex() else ""
+        title = self.title.replace("$", "").replace("{", "(").replace("}", ")")
+        return f"$\\text{{{self.id}: {title}}} \\\\ \\displaystyle {self.to_latex()}{where}$"
+
     def where_latex(self) -> str:
         """The domain restriction as LaTeX ('' when there is none)."""
         return "" if self.where == sp.true else latex(self.where)

@@ -54,6 +54,14 @@ class Statement:
         """Return the named formulas (SymPy expressions) the statement is built from."""
         return {}
 
+    def _latex(self, printer: object = None) -> str:
+        """SymPy's printer hook: ``sympy.latex(statement)`` gives :meth:`to_latex`."""
+        return self.to_latex()
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's rich display: the statement typeset."""
+        return f"$\\displaystyle {self.to_latex()}$"
+
     def free_symbols(self) -> set[sp.Symbol]:
         """Return every symbol the statement mentions."""
         out: set[sp.Symbol] = set()

@@ -18,7 +18,7 @@ from ._cache import cached, fingerprint
 from ._domain import Domain, domain_of
 from ._precision import precision_check
 from ._property import property_check
-from ._results import METHODS, CheckResult, PartResult, ReadingResult, combine_checks, combine_parts, undecided
+from ._results import METHODS, CheckResult, PartResult, ReadingResult, Results, combine_checks, combine_parts, undecided
 from ._symbolic import symbolic_check
 
 __all__ = ["Level", "LEVELS", "Checker", "GENERIC_METHODS", "RegistryError", "check", "checkers_of",
@@ -319,7 +319,7 @@ def check(
     *,
     level: str = "fast",
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-) -> tuple[ReadingResult, ...]:
+) -> Results:
     """Check ``claim`` under ``reading`` (default: every reading) and return one result per reading.
 
     ``rng`` seeds every random choice (sample points, Hypothesis, Monte Carlo); the seed used is
@@ -334,7 +334,7 @@ def check(
     seed = resolve_seed(rng)
     lv = LEVELS[level]
     validate_claim(claim)
-    return tuple(_run_reading(claim, r, lv, seed) for r in readings)
+    return Results(_run_reading(claim, r, lv, seed) for r in readings)
 
 
 def _ensure_extras_loaded() -> None:

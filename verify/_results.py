@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "Results",
     "OPS",
     "Decision",
     "decide",
@@ -342,6 +343,12 @@ class ReadingResult:
         if self.verdict == "refuted" and self.counterexample is None:
             raise ValueError(f"{self.claim_id} [{self.reading}]: a refuted verdict needs its counterexample")
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: verdict, checks with their decisions, counterexample, derivation."""
+        from ._html import reading_html
+
+        return reading_html(self.to_dict(), claim_id=self.claim_id)
+
     @property
     def tool_errors(self) -> tuple[str, ...]:
         """Failed self-tests: errors of samverify itself, reported beside (never in) the verdict."""
@@ -369,3 +376,12 @@ class ReadingResult:
         if self.derivation:
             d["derivation"] = [{"step": s, "latex": tex} for s, tex in self.derivation]
         return d
+
+
+class Results(tuple):
+    """The results of :func:`verify.check`: a tuple of :class:`ReadingResult` with a rich display."""
+
+    def _repr_html_(self) -> str:
+        from ._html import results_html
+
+        return results_html(self)
