@@ -211,31 +211,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ._latex_out import compile_pdf, latex_document
-    from ._report import to_markdown, write_atomic, write_json
+    from ._report_files import FORMATS, write_reports
 
-    src = Path(args.source)
-    if not src.is_file():
-        raise SamverifyError(f"--from={str(src)!r} must be a report JSON written by `samverify run` (file not found)")
-    try:
-        doc = json.loads(src.read_text())
-    except json.JSONDecodeError as exc:
-        raise SamverifyError(f"--from={str(src)!r} is not valid JSON: {exc}") from None
-    if doc.get("schema") != "samverify.report/1":
-        raise SamverifyError(f"--from={str(src)!r} must have schema 'samverify.report/1', not {doc.get('schema')!r}")
-    out = Path(args.out)
-    figs = [str(Path(f).resolve().relative_to(out.resolve())) if Path(f).resolve().is_relative_to(out.resolve()) else f
-            for f in doc.get("figures", [])]
-    md = to_markdown(doc)
-    if figs:
-        md += "\n## Figures\n\n" + "\n".join(f"![{Path(f).stem}]({f})" for f in figs) + "\n"
-    write_atomic(out / "README.md", md)
-    if src.resolve() != (out / "report.json").resolve():
-        write_json(out / "report.json", doc)
-    tex = write_atomic(out / "samverify.tex", latex_document(doc, figs))
-    _emit(f"wrote {out / 'README.md'}, {out / 'report.json'}, {tex}")
-    pdf = compile_pdf(tex)
-    _emit(f"wrote {pdf}" if pdf else "pdflatex not found: skipped the PDF (install TeX Live to build it)")
+    formats = FORMATS if args.format == "all" else tuple(x.strip() for x in args.format.split(","))
+    written = write_reports(args.source, args.out, formats)
+    _emit("wrote " + ", ".join(str(p) for p in written))
+    if ("pdf" in formats) and not any(p.suffix == ".pdf" for p in written):
+        _emit("pdflatex not found: skipped the PDF (install TeX Live to build it)")
     return 0
 
 
@@ -316,6 +298,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="source", default="reports/report.json", metavar="PATH",
                    help="report JSON (default reports/report.json, written by samverify run)")
     s.add_argument("--out", default="reports", metavar="DIR", help="output folder (default reports)")
+    s.add_argument("--format", default="all", metavar="FORMATS",
+                   help="comma-separated among md,json,tex,pdf,html, or 'all' (default)")
     s.set_defaults(fn=_cmd_report)
     s = sub.add_parser("bench", help="benchmarks of the simulators and exact-moment operators")
     s.add_argument("--json", metavar="PATH", help="write the samverify.bench/1 JSON here")

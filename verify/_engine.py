@@ -15,6 +15,7 @@ from derivations._errors import RegistryError
 from derivations._validate import check_choice, fail
 
 from ._cache import cached, fingerprint
+from ._mathml import expr_mathml, statement_mathml
 from ._domain import Domain, domain_of
 from ._precision import precision_check
 from ._property import property_check
@@ -237,6 +238,14 @@ def _check_statement(
     return out
 
 
+def _mathml_or_empty(make: Callable[[], str]) -> str:
+    """MathML for the HTML report; '' where SymPy's printer has no MathML form for an object."""
+    try:
+        return make()
+    except (TypeError, NotImplementedError, AttributeError, ValueError):
+        return ""
+
+
 def _load_derivation(claim: Claim, reading: str) -> None:
     """Fill the claim's derivation of ``reading`` from the persistent cache (computing it on a miss).
 
@@ -309,8 +318,10 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
     else:
         verdict, cx = combine_checks(tuple(checks))
     steps = tuple((label, latex(obj)) for label, obj in claim.derivation(reading).steps)
+    mathml = {"derived": _mathml_or_empty(lambda: statement_mathml(stmt)),
+              "steps": [_mathml_or_empty(lambda o=obj: expr_mathml(o)) for _, obj in claim.derivation(reading).steps]}
     return ReadingResult(claim.id, reading, verdict, tuple(checks), tuple(parts), cx, seed=seed, level=level.name,
-                         elapsed=time.perf_counter() - t0, derivation=steps, families=tuple(families))
+                         elapsed=time.perf_counter() - t0, derivation=steps, families=tuple(families), mathml=mathml)
 
 
 def check(

@@ -7,6 +7,7 @@ interrupted run never leaves a half-written report.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +23,15 @@ __all__ = ["SCHEMA", "build_report", "write_atomic", "write_json", "to_markdown"
 SCHEMA = "samverify.report/1"
 
 
+def _printed_mathml(claim: Claim) -> str:
+    from ._mathml import statement_mathml
+
+    try:
+        return statement_mathml(claim.statement)
+    except (TypeError, NotImplementedError, AttributeError):
+        return ""
+
+
 def claim_entry(claim: Claim, results: Sequence[ReadingResult]) -> dict[str, Any]:
     """One entry of the report's ``claims`` list."""
     return {
@@ -29,6 +39,7 @@ def claim_entry(claim: Claim, results: Sequence[ReadingResult]) -> dict[str, Any
         "title": claim.title,
         "source": {"paper": claim.source.paper, "arxiv": claim.source.arxiv, "locator": claim.source.locator},
         "latex": claim.to_latex(),
+        "mathml": _printed_mathml(claim),
         "where": claim.where_latex(),
         "parameters": [{"name": p.name, "domain": str(p.domain), "description": p.description} for p in claim.parameters],
         "readings": [{"name": r.name, "description": r.description} for r in claim.readings],
@@ -73,6 +84,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports get ordinary permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -81,9 +93,26 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def json_safe(x: Any) -> Any:
+    """``x`` with non-finite floats as the strings ``"inf"``, ``"-inf"``, ``"nan"`` (strict JSON)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if isinstance(x, Mapping):
+        return {str(k): json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    return x
+
+
 def write_json(path: str | os.PathLike[str], doc: Mapping[str, Any]) -> Path:
-    """Write the report document as pretty JSON (atomically)."""
-    return write_atomic(path, json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n")
+    """Write the report document as pretty, strict JSON (atomically)."""
+    return write_atomic(path, json.dumps(json_safe(doc), indent=2, allow_nan=False, default=str) + "\n")
 
 
 def _md_escape(text: str) -> str:

@@ -336,6 +336,7 @@ class ReadingResult:
     elapsed: float = 0.0
     derivation: tuple[tuple[str, str], ...] = ()
     families: tuple[Mapping[str, Any], ...] = ()
+    mathml: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -374,7 +375,11 @@ class ReadingResult:
                 for p in self.parts
             ]
         if self.derivation:
-            d["derivation"] = [{"step": s, "latex": tex} for s, tex in self.derivation]
+            steps = list(self.mathml.get("steps", ())) + [""] * len(self.derivation)
+            d["derivation"] = [{"step": s, "latex": tex, **({"mathml": m} if m else {})}
+                               for (s, tex), m in zip(self.derivation, steps)]
+        if self.mathml.get("derived"):
+            d["derived_mathml"] = self.mathml["derived"]
         return d
 
 

@@ -22,6 +22,17 @@ from ._report import build_report, to_markdown, write_atomic, write_json
 __all__ = ["run_catalogue", "check_output_path"]
 
 
+def _portable(path: str | Path, json_path: str | Path | None) -> str:
+    """A figure's path as recorded in the report: relative to the JSON's folder (so the run and its
+    figures move together), absolute when there is no JSON or the figure lies elsewhere."""
+    p = Path(path).resolve()
+    if json_path is not None:
+        base = Path(json_path).resolve().parent
+        if p.is_relative_to(base):
+            return p.relative_to(base).as_posix()
+    return str(p)
+
+
 def check_output_path(name: str, path: str | Path, *, directory: bool = False) -> Path:
     """Fail before any computation unless ``path`` can be written (its nearest existing ancestor is a
     writable folder, and the path itself is not an existing folder when a file is wanted)."""
@@ -155,7 +166,7 @@ def run_catalogue(
         # every checker module (entry-point group samverify.checkers) may define figures(out_dir, ...)
         for mod in checker_modules():
             if hasattr(mod, "figures"):
-                figures += [str(p) for p in mod.figures(Path(figures_dir), level=level, seed=seed)]
+                figures += [_portable(p, json_path) for p in mod.figures(Path(figures_dir), level=level, seed=seed)]
     doc = build_report(entries, level=level, seed=seed,
                        extra={"elapsed_s": round(time.perf_counter() - t0, 2), "figures": figures})
     if show_table is not None:
