@@ -41,7 +41,13 @@ from ._user import (
 )
 from .linear_sde import LinearSDE, ou_parameters, solve_variance_ode
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError as _NotFound
+from importlib.metadata import version as _version
+
+try:
+    __version__ = _version("samverify")  # the one place the version is kept: pyproject.toml
+except _NotFound:  # pragma: no cover - a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DiscreteModel",

@@ -12,9 +12,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from derivations import Claim, SamverifyError, catalog, get_claim, latex
+if TYPE_CHECKING:
+    from derivations import Claim
+
 
 __all__ = ["main"]
 
@@ -64,12 +66,16 @@ def _emit(text: str = "") -> None:
 
 # -- commands ----------------------------------------------------------------------------------------
 def _cmd_list(args: argparse.Namespace) -> int:
+    from derivations import catalog
+
     rows = [(c.id, c.title, f"arXiv:{c.source.arxiv} {c.source.locator}", ", ".join(c.reading_names)) for c in catalog()]
     _table("samverify catalogue", ("id", "title", "source", "readings"), rows)
     return 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from derivations import get_claim
+
     c = get_claim(args.claim_id)
     _emit(f"{c.id}: {c.title}")
     _emit(f"source: {c.source.paper}, arXiv:{c.source.arxiv}, {c.source.locator}")
@@ -124,6 +130,8 @@ def _cond(c: Any) -> str:
 
 
 def _cmd_latex(args: argparse.Namespace) -> int:
+    from derivations import SamverifyError, catalog, get_claim, latex
+
     if args.all:
         from ._latex_out import write_fragments
 
@@ -163,6 +171,8 @@ def _result_rows(results: Sequence[Any]) -> list[tuple[str, ...]]:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from derivations import get_claim
+
     from ._engine import check
     from ._report import claim_entry
 
@@ -253,9 +263,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from samverify import __version__
+
+    return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="samverify", description="Check closed-form claims about SGD and SAM from first principles.")
-    p.add_argument("--version", action="version", version="samverify 0.1.0")
+    p.add_argument("--version", action="version", version=f"samverify {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the catalogue (ids, titles, sources)").set_defaults(fn=_cmd_list)
     s = sub.add_parser("show", help="a claim's statement, parameters, readings and LaTeX")
@@ -328,13 +344,26 @@ def _seed(text: str) -> int:
     return v
 
 
+def _keep_hypothesis_out_of_the_working_directory() -> None:
+    """Hypothesis keeps a folder of cached data (``.hypothesis/``) in the working directory by default:
+    the command line puts it in samverify's cache folder instead."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from ._cache import cache_dir
+
+    set_hypothesis_home_dir(str(cache_dir() / "hypothesis"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samverify`` console script."""
     args = _parser().parse_args(argv)
+    _keep_hypothesis_out_of_the_working_directory()
     if getattr(args, "no_cache", False):
         from ._cache import set_enabled
 
         set_enabled(False)
+    from derivations import SamverifyError  # imported here: --help and --version stay fast
+
     try:
         return int(args.fn(args) or 0)
     except SamverifyError as exc:
