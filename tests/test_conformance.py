@@ -15,7 +15,9 @@ from verify._pointwise import statement_symbols
 
 CLAIMS = catalog()
 IDS = [c.id for c in CLAIMS]
-SCHEMA = json.loads((Path(__file__).parent / "report_schema.json").read_text())
+from verify._schemas import load_schema
+
+SCHEMA = load_schema("report")
 
 #: The ids issue 2 requires, each with the readings CLAIMS.md lists for it.
 REQUIRED = {

@@ -231,6 +231,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from ._schemas import schema_text
+
+    sys.stdout.write(schema_text(args.name))
+    return 0
+
+
 def _cmd_cache(args: argparse.Namespace) -> int:
     from . import _cache
 
@@ -307,6 +314,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="neither read nor write the persistent cache of symbolic work")
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
         s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s = sub.add_parser("schema", help="print the JSON schema of a document the command line writes")
+    s.add_argument("name", choices=("report", "bench", "calibrate", "derivation"))
+    s.set_defaults(fn=_cmd_schema)
     s = sub.add_parser("cache", help="the persistent cache of symbolic work: where it is, or clear it")
     s.add_argument("action", choices=("info", "clear"))
     s.set_defaults(fn=_cmd_cache)
