@@ -70,6 +70,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     rows = [(c.id, c.title, f"arXiv:{c.source.arxiv} {c.source.locator}", ", ".join(c.reading_names)) for c in catalog()]
     _table("samverify catalogue", ("id", "title", "source", "readings"), rows)
+    from ._working_cli import list_workings
+
+    list_workings(_table)
     return 0
 
 
@@ -231,6 +234,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from ._docs import catalogue_markdown
+    from ._report import write_atomic
+    from ._run import check_output_path
+
+    check_output_path("--output", args.output)
+    _emit(f"wrote {write_atomic(args.output, catalogue_markdown())}")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from ._schemas import schema_text
 
@@ -314,6 +327,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="neither read nor write the persistent cache of symbolic work")
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
         s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s = sub.add_parser("docs", help="write the catalogue reference (docs/catalogue.md) from the registry")
+    s.add_argument("--output", default="docs/catalogue.md", metavar="PATH", help="default docs/catalogue.md")
+    s.set_defaults(fn=_cmd_docs)
     s = sub.add_parser("schema", help="print the JSON schema of a document the command line writes")
     s.add_argument("name", choices=("report", "bench", "calibrate", "derivation"))
     s.set_defaults(fn=_cmd_schema)
@@ -331,6 +347,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="PATH", help="write the samverify.bench/1 JSON here")
     s.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     s.set_defaults(fn=_cmd_bench)
+    from ._working_cli import add_parser as _add_derivation
+
+    _add_derivation(sub)
     return p
 
 
