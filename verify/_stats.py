@@ -8,8 +8,9 @@ The decision for one comparison (:func:`compare`) is three-valued:
   probability at most ``alpha`` (asymptotically; the estimate is a mean of i.i.d. terms).
 - ``pass`` when it does not fail and the test had power at least ``min_power`` to detect a relative
   error of ``rtol_decide`` (``(tol - bias)/SE - z_{1-alpha/2} >= z_{min_power}``, ``tol =
-  max(rtol_decide |claimed|, atol_decide)``).  With the default ``min_power = 0.5`` this is exactly
-  "the bias-widened interval contains the claimed value and its half-width is below ``tol``".
+  max(rtol_decide |claimed|, atol_decide)``). The default ``min_power = 0.8`` is the power a
+  sampling pass needs to count as evidence (with 0.5 this would be exactly "the bias-widened
+  interval contains the claimed value and its half-width is below ``tol``").
 - ``inconclusive`` otherwise: the interval is too wide to decide.
 
 A run's comparisons are controlled together with Holm's step-down procedure (:func:`holm`,
@@ -39,6 +40,8 @@ __all__ = [
     "holm",
     "decide_family",
     "binomial_tail",
+    "binomial_interval",
+    "comparison_result",
 ]
 
 OUTCOMES = ("pass", "fail", "inconclusive")
@@ -127,7 +130,7 @@ def compare(
     alpha: float,
     rtol_decide: float,
     atol_decide: float = 0.0,
-    min_power: float = 0.5,
+    min_power: float = 0.8,
     n_samples: int | None = None,
     label: str = "",
 ) -> MCComparison:
@@ -214,8 +217,41 @@ def decide_family(comparisons: Sequence[MCComparison], *, alpha: float) -> list[
 
 
 def binomial_tail(k: int, n: int, p: float, *, upper: bool = True) -> float:
-    """``P(X >= k)`` (or ``P(X <= k)`` with ``upper=False``) for ``X ~ Binomial(n, p)``, exactly."""
+    """``P(X >= k)`` (or ``P(X <= k)`` with ``upper=False``) for ``X ~ Binomial(n, p)`` (scipy; no overflow)."""
+    from scipy.stats import binom
+
     if not 0 <= p <= 1:
         raise fail("p", p, "in [0, 1]")
-    ks = range(max(k, 0), n + 1) if upper else range(0, min(k, n) + 1)
-    return float(sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in ks))
+    return float(binom.sf(k - 1, n, p) if upper else binom.cdf(k, n, p))
+
+
+def binomial_interval(k: int, n: int, *, alpha: float) -> tuple[float, float]:
+    """The exact (Clopper–Pearson) two-sided ``1 - alpha`` interval of a binomial proportion ``k / n``."""
+    from scipy.stats import binomtest
+
+    if n < 1 or not 0 <= k <= n:
+        raise fail("k, n", (k, n), "0 <= k <= n with n >= 1")
+    alpha = check_in_range("alpha", alpha, 0.0, 1.0, closed_low=False, closed_high=False)
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=1 - alpha, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def comparison_result(method: str, cmp: MCComparison, detail: str, *, counterexample: Any = None,
+                      **kwargs: Any) -> Any:
+    """The check result a Monte Carlo comparison decides, with its decision and power in the open.
+
+    ``fail`` when the p-value of the excess discrepancy is below the family's ``alpha``; ``pass``
+    when it is not and the comparison had power ``>= cmp.min_power`` against its stated effect;
+    ``inconclusive`` (with the decision attached as context) when it lacked that power.
+    """
+    from ._results import Decision, decide, undecided
+
+    data = {**cmp.as_dict(), "effect_size": cmp.tol / abs(cmp.claimed) if cmp.claimed else None,
+            **kwargs.pop("data", {})}
+    q = "two-sided p-value of |estimate - claimed| beyond the bias bound"
+    if cmp.p_value >= cmp.alpha and not (cmp.power >= cmp.min_power and cmp.tol > 0):
+        return undecided(method, f"no evidence against the claim, but power {cmp.power:.2f} < {cmp.min_power} to see a "
+                                 f"relative error of {data['effect_size']}", detail,
+                         decision=Decision(q, cmp.p_value, ">=", cmp.alpha), data=data, **kwargs)
+    return decide(method, detail, quantity=q, value=cmp.p_value, op=">=", threshold=cmp.alpha,
+                  counterexample=counterexample, data=data, **kwargs)
