@@ -234,6 +234,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from ._calibrate import calibrate
+    from ._report import write_json
+    from ._run import check_output_path
+
+    if args.json:
+        check_output_path("--json", args.json)
+    doc = calibrate(runs=args.runs, level=args.level, seed=args.seed, claim_filter=args.only)
+    rows = [(f["claim"], f["reading"], f["family"], f"{f['false_refutation_rate']:.3f}", f"{f['family_alpha']:.2g}",
+             f"{f['power']:.2f}") for f in doc["families"]]
+    _table(f"samverify calibrate ({args.runs} runs)", ("claim", "reading", "family", "false refutations", "alpha",
+                                                      "power"), rows)
+    o = doc["overall"]
+    _emit(f"overall: false-refutation rate {o['false_refutation_rate']:.3f} (alpha {o['alpha']}), "
+          f"smallest power {o['power']}, {o['n_families']} families")
+    if args.json:
+        write_json(args.json, doc)
+        _emit(f"wrote {args.json}")
+    return 0
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     from ._docs import catalogue_markdown
     from ._report import write_atomic
@@ -327,6 +348,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="neither read nor write the persistent cache of symbolic work")
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
         s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s = sub.add_parser("calibrate", help="false-refutation rate and power of every sampling family")
+    s.add_argument("--runs", type=_positive, default=50, metavar="N", help="seeds per family (default 50)")
+    s.add_argument("--json", metavar="PATH", help="write the samverify.calibrate/1 JSON here")
+    s.add_argument("--only", metavar="PREFIX", help="only families of claims whose id starts with PREFIX")
+    s.add_argument("--level", choices=("fast", "full"), default="fast")
+    s.add_argument("--seed", type=_seed, default=0)
+    s.set_defaults(fn=_cmd_calibrate)
     s = sub.add_parser("docs", help="write the catalogue reference (docs/catalogue.md) from the registry")
     s.add_argument("--output", default="docs/catalogue.md", metavar="PATH", help="default docs/catalogue.md")
     s.set_defaults(fn=_cmd_docs)
