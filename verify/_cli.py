@@ -173,54 +173,95 @@ def _result_rows(results: Sequence[Any]) -> list[tuple[str, ...]]:
     return rows
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from derivations import get_claim
+def _exit_status(verdicts: Sequence[str], fail_on: str) -> int:
+    """1 when a verdict reaches ``--fail-on`` (refuted; inconclusive means refuted or inconclusive), else 0."""
+    bad = {"never": set(), "refuted": {"refuted"}, "inconclusive": {"refuted", "inconclusive"}}[fail_on]
+    return 1 if any(v in bad for v in verdicts) else 0
 
-    from ._engine import check
-    from ._report import claim_entry
 
-    c = get_claim(args.claim_id)
-    if args.reading is not None:
-        c.reading(args.reading)
-    results = check(c, args.reading, level=args.level, rng=args.seed)
-    if args.json:
-        print(json.dumps({"schema": "samverify.report/1", "level": args.level, "seed": args.seed,
-                          "claims": [claim_entry(c, results)]}, indent=2, default=str))
-        return 0
-    _emit(f"{c.id}: {c.title}  [{c.source.locator}, arXiv:{c.source.arxiv}]")
-    _emit(f"printed: {_statement_text(c)}")
+def _write_or_print(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from ._report import write_atomic
+
+    _emit(f"wrote {write_atomic(output, text)}")
+
+
+def _print_results(claim: Claim, results: Sequence[Any]) -> None:
+    from ._pretty import pretty_statement
+
+    _emit(f"{claim.id}: {claim.title}  [{claim.source.locator}, arXiv:{claim.source.arxiv}]")
+    _emit("printed:")
+    _emit(pretty_statement(claim.statement))
     for r in results:
         _emit("")
         _emit(f"== reading {r.reading}: {r.verdict.upper()}  (seed {r.seed}, level {r.level}, {r.elapsed:.1f}s)")
-        for label, tex in r.derivation:
-            _emit(f"   derivation | {label}: {tex}")
         for p in r.parts:
             _emit(f"   part {p.name}: {p.verdict}")
         for k in r.checks:
             part = f"[{k.part}] " if k.part else ""
-            ctx = " (context)" if not k.counts else ""
+            ctx = " (self-test)" if k.selftest else ("" if k.counts else " (context)")
             _emit(f"   {k.method:10s} {k.outcome:12s} {part}{k.detail}{ctx}")
-            for key in ("interval", "ci", "n_paths", "n_samples"):
-                if key in k.data:
-                    _emit(f"   {'':10s} {'':12s} {key} = {k.data[key]}")
+            if k.decision is not None:
+                d = k.decision
+                _emit(f"   {'':10s} {'':12s} decision: {d.quantity}: {d.value} {d.op} {d.threshold}")
+            elif k.reason and k.reason != k.detail:
+                _emit(f"   {'':10s} {'':12s} reason: {k.reason}")
         if r.counterexample is not None:
             cx = r.counterexample
-            _emit(f"   counterexample: {json.dumps(cx.params)}")
+            _emit(f"   counterexample: {json.dumps(cx.params, default=str)}"
+                  + ("  (certified)" if cx.certified else f"  (not certified: {cx.why})"))
             _emit(f"      claimed: {cx.claimed}")
             _emit(f"      actual:  {cx.actual}")
             if cx.note:
                 _emit(f"      note:    {cx.note}")
-    return 0
+        for e in r.tool_errors:
+            _emit(f"   samverify error: {e}")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from ._engine import check
+    from ._report import build_report
+    from ._report_files import render
+    from ._run import check_output_path
+    from ._select import select_claims
+
+    fmt = "json" if args.json else args.format
+    if args.output is not None:
+        check_output_path("--output", args.output)
+    claims = select_claims(args.targets, keyword=args.k)
+    if args.reading is not None:
+        for c in claims:
+            c.reading(args.reading)
+    entries = [(c, list(check(c, args.reading, level=args.level, rng=args.seed))) for c in claims]
+    verdicts = [r.verdict for _, rs in entries for r in rs]
+    if fmt == "text":
+        for n, (c, rs) in enumerate(entries):
+            if n:
+                _emit("")
+            _print_results(c, rs)
+    else:
+        doc = build_report(entries, level=args.level, seed=args.seed)
+        _write_or_print(render(doc, fmt), args.output)
+    return _exit_status(verdicts, args.fail_on)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ._run import run_catalogue
+    from ._report_files import render
+    from ._run import check_output_path, run_catalogue
+    from ._select import select_claims
 
-    run_catalogue(level=args.level, seed=args.seed, json_path=args.json, markdown_path=args.markdown,
-                  figures_dir=None if args.no_figures else Path(args.figures), claim_filter=args.only,
-                  show_table=_table, verdict_styles=_VERDICT_STYLE, jobs=args.jobs, executor=args.executor,
-                  scheduler=args.scheduler)
-    return 0
+    if args.output is not None:
+        check_output_path("--output", args.output)
+    claims = select_claims(args.targets, keyword=args.k, prefix=args.only) if (args.targets or args.k) else None
+    doc = run_catalogue(level=args.level, seed=args.seed, json_path=args.json, markdown_path=args.markdown,
+                        figures_dir=None if args.no_figures else Path(args.figures), claim_filter=args.only,
+                        show_table=_table if args.format is None else None, verdict_styles=_VERDICT_STYLE,
+                        jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, claims=claims)
+    if args.format is not None:
+        _write_or_print(render(doc, args.format, [Path(f) for f in doc.get("figures", [])]), args.output)
+    return _exit_status([r["verdict"] for c in doc["claims"] for r in c["results"]], args.fail_on)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -323,14 +364,25 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--all", action="store_true", help="write one .tex fragment per claim")
     s.add_argument("--out", help="folder for --all (default reports/latex)")
     s.set_defaults(fn=_cmd_latex)
-    for name, helptext in (("check", "check one claim"), ("run", "check the whole catalogue")):
+    for name, helptext in (("check", "check claims (ids, or path.py[::name] for your own)"),
+                           ("run", "check the whole catalogue (or a selection), write the report and figures")):
         s = sub.add_parser(name, help=helptext)
+        s.add_argument("targets", nargs="*" if name == "run" else "+", metavar="ID|FILE.py[::NAME]",
+                       help="claim ids, or a Python file declaring claims (optionally ::variable)")
+        s.add_argument("-k", metavar="EXPR", help="only claims whose id matches EXPR (words with and/or/not, as pytest)")
+        s.add_argument("--fail-on", choices=("refuted", "inconclusive", "never"), default="never",
+                       help="exit 1 when a verdict is refuted (or, with 'inconclusive', refuted or inconclusive); "
+                            "default never")
+        s.add_argument("--output", metavar="PATH", help="write the --format output here (default: stdout)")
         if name == "check":
-            s.add_argument("claim_id")
             s.add_argument("--reading", help="one reading (default: all of the claim's readings)")
-            s.add_argument("--json", action="store_true", help="print the result as JSON (report schema)")
+            s.add_argument("--format", choices=("text", "json", "md", "tex", "html"), default="text",
+                           help="output format (default text; formulas pretty-printed)")
+            s.add_argument("--json", action="store_true", help="shorthand for --format json")
             s.set_defaults(fn=_cmd_check)
         else:
+            s.add_argument("--format", choices=("json", "md", "tex", "html"), default=None,
+                           help="also render the report in this format to --output or stdout")
             s.add_argument("--json", metavar="PATH", default="reports/report.json",
                            help="write the report JSON here (default reports/report.json)")
             s.add_argument("--markdown", metavar="PATH", help="write a Markdown summary here")
@@ -339,7 +391,7 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--only", metavar="PREFIX", help="only claims whose id starts with PREFIX")
             s.add_argument("--jobs", type=_positive, default=1, metavar="N",
                            help="worker processes (default 1); with --executor dask, dask workers")
-            s.add_argument("--executor", choices=("process", "dask"), default="process",
+            s.add_argument("--executor", choices=("process", "dask"), default=None,
                            help="where tasks run: local processes (default) or a dask.distributed cluster")
             s.add_argument("--scheduler", metavar="ADDRESS",
                            help="address of an existing dask scheduler (with --executor dask)")

@@ -17,7 +17,7 @@ from derivations import SamverifyError
 
 from ._report import to_markdown, write_atomic, write_json
 
-__all__ = ["FORMATS", "load_report", "write_reports"]
+__all__ = ["FORMATS", "load_report", "render", "write_reports"]
 
 FORMATS: tuple[str, ...] = ("md", "json", "tex", "pdf", "html")
 
@@ -89,3 +89,20 @@ def write_reports(src: str | Path, out: str | Path, formats: Sequence[str] = FOR
     if "html" in formats:
         written.append(write_atomic(out / "samverify.html", report_html(doc, local)))
     return written
+
+
+def render(doc: dict[str, Any], fmt: str, figures: Sequence[Path] = ()) -> str:
+    """A report document as ``json``, ``md``, ``tex`` or ``html`` text (for stdout or ``--output``)."""
+    from ._html_report import report_html
+    from ._latex_out import latex_document
+    from ._report import json_safe
+
+    if fmt == "json":
+        return json.dumps(json_safe(doc), indent=2, allow_nan=False, default=str) + "\n"
+    if fmt == "md":
+        return to_markdown(doc)
+    if fmt == "tex":
+        return latex_document(doc, [str(f) for f in figures])
+    if fmt == "html":
+        return report_html(doc, figures)
+    raise SamverifyError(f"--format={fmt!r} must be one of json, md, tex, html")

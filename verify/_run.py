@@ -48,9 +48,10 @@ def check_output_path(name: str, path: str | Path, *, directory: bool = False) -
     return p
 
 
-def _check_task(claim_id: str, readings: tuple[str, ...], level: str, seed: int) -> list[ReadingResult]:
+def _check_task(claim_id: str, readings: tuple[str, ...], level: str, seed: int,
+                claim: Claim | None = None) -> list[ReadingResult]:
     """One unit of work for a worker: a catalogue claim under some of its readings (picklable by id)."""
-    claim = get_claim(claim_id)
+    claim = get_claim(claim_id) if claim is None else claim
     return [r for reading in readings for r in check(claim, reading, level=level, rng=seed)]
 
 
@@ -110,6 +111,7 @@ def run_catalogue(
     jobs: int = 1,
     executor: str | Executor | None = None,
     scheduler: str | None = None,
+    claims: Sequence[Claim] | None = None,
 ) -> dict[str, Any]:
     """Check every claim (or those whose id starts with ``claim_filter``) and return the report.
 
@@ -129,12 +131,15 @@ def run_catalogue(
     for name, path in (("json_path", json_path), ("markdown_path", markdown_path), ("figures_dir", figures_dir)):
         if path is not None:
             check_output_path(name, path, directory=name == "figures_dir")
-    claims = [c for c in catalog() if claim_filter is None or c.id.startswith(claim_filter)]
+    claims = [c for c in (catalog() if claims is None else claims) if claim_filter is None or c.id.startswith(claim_filter)]
     if not claims:
         raise fail("claim_filter", claim_filter, "a prefix of at least one claim id (see `samverify list`)")
     for c in claims:
         validate_claim(c)
     work = _tasks(claims)
+    known = {c.id: c for c in catalog()}
+    if any(known.get(c.id) is not c for c in claims) and (jobs > 1 or executor is not None):
+        raise fail("jobs", jobs, "1 for claims outside the catalogue (workers look claims up by id)")
     done: dict[tuple[str, str], ReadingResult] = {}
     t0 = time.perf_counter()
     ex, close = _make_executor(jobs, executor, scheduler)
@@ -145,9 +150,10 @@ def run_catalogue(
                       console=console, disable=not console.is_terminal, transient=True) as progress:
             bar = progress.add_task("checking", total=sum(len(rs) for _, rs in work))
             if ex is None:
+                by_id = {c.id: c for c in claims}
                 for cid, rs in work:
                     progress.update(bar, description=f"{cid} [{', '.join(rs)}]")
-                    for r in _check_task(cid, rs, level, seed):
+                    for r in _check_task(cid, rs, level, seed, by_id[cid]):
                         done[(r.claim_id, r.reading)] = r
                         progress.advance(bar)
             else:
