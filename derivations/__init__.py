@@ -16,6 +16,8 @@ from ._errors import (
     UnknownReading,
 )
 from ._latex import latex, parse_latex
+from ._working import Justification, Working, WorkingLine, get_working, working_catalogue
+from ._working_latex import working_from_latex
 from ._registry import catalog, catalogue_sources, get_claim, register
 from ._statements import AllOf, Asymptotic, Bounded, Equation, Holds, Implication, Statement
 from ._user import (
@@ -31,7 +33,9 @@ from ._user import (
     default_domain,
     discrete_model,
     heavy_ball_model,
+    kim_heavy_ball_model,
     kim_sde_model,
+    minibatch_sam_model,
     minibatch_sgd_model,
     sam_model,
     sde_model,
@@ -50,6 +54,12 @@ except _NotFound:  # pragma: no cover - a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "Justification",
+    "Working",
+    "WorkingLine",
+    "get_working",
+    "working_catalogue",
+    "working_from_latex",
     "DiscreteModel",
     "Model",
     "ModelReading",
@@ -62,7 +72,9 @@ __all__ = [
     "default_domain",
     "discrete_model",
     "heavy_ball_model",
+    "kim_heavy_ball_model",
     "kim_sde_model",
+    "minibatch_sam_model",
     "minibatch_sgd_model",
     "sam_model",
     "sde_model",

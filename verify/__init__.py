@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["LEVELS", "CheckResult", "Counterexample", "Decision", "PartResult", "ReadingResult", "Results", "check",
+__all__ = ["LEVELS", "check_working", "render_working", "CheckResult", "Counterexample", "Decision", "PartResult", "ReadingResult", "Results", "check",
            "decide", "evaluate", "register_check", "scaling_check", "scaling_checks", "strategies", "testing",
            "undecided"]
 
@@ -18,6 +18,7 @@ _FROM = {
     "CheckResult": "._results", "Counterexample": "._results", "Decision": "._results", "PartResult": "._results",
     "ReadingResult": "._results", "Results": "._results", "decide": "._results", "undecided": "._results",
     "scaling_check": "._scaling", "scaling_checks": "._scaling",
+    "check_working": "._working", "render_working": "._working_output",
 }
 
 
@@ -25,7 +26,8 @@ def __getattr__(name: str) -> Any:
     if name in ("strategies", "testing"):
         return importlib.import_module(f".{name}", __name__)
     if name in _FROM:
-        value = getattr(importlib.import_module(_FROM[name], __name__), name)
+        source = "render" if name == "render_working" else name
+        value = getattr(importlib.import_module(_FROM[name], __name__), source)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'verify' has no attribute {name!r}")

@@ -427,7 +427,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="PATH", help="write the samverify.bench/1 JSON here")
     s.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     s.set_defaults(fn=_cmd_bench)
-    from ._working_cli import add_parser as _add_derivation
+    from ._working_args import add_parser as _add_derivation
 
     _add_derivation(sub)
     return p

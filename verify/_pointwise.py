@@ -226,7 +226,11 @@ def _asymptotic_at(a: Asymptotic, point: Point, dps: int, inside: Callable[[Poin
         if e is None or lead is None or rem is None or rem == 0:
             return PointOutcome(True, None, note=f"undefined at {x}=1e-{k}")
         with mpmath.workdps(work):
-            ratios.append((k, abs((e - lead) / rem)))
+            # a difference within the working precision's round-off of the values is exactly 0 here
+            # (an identically equal stated part), not a growing remainder
+            noise = mpmath.mpf(10) ** (-(work - 10)) * max(abs(e), abs(lead))
+            diff = e - lead
+            ratios.append((k, mpmath.mpf(0) if abs(diff) <= noise else abs(diff / rem)))
     with mpmath.workdps(work):
         logs = [(k, mpmath.log10(r) if r > 0 else mpmath.mpf(-work)) for k, r in ratios]
         # slope of log|r| against log(1/x) over the last three decades
