@@ -258,7 +258,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     doc = run_catalogue(level=args.level, seed=args.seed, json_path=args.json, markdown_path=args.markdown,
                         figures_dir=None if args.no_figures else Path(args.figures), claim_filter=args.only,
                         show_table=_table if args.format is None else None, verdict_styles=_VERDICT_STYLE,
-                        jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, claims=claims)
+                        jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, claims=claims,
+                        workings=not args.no_workings and claims is None)
     if args.format is not None:
         _write_or_print(render(doc, args.format, [Path(f) for f in doc.get("figures", [])]), args.output)
     return _exit_status([r["verdict"] for c in doc["claims"] for r in c["results"]], args.fail_on)
@@ -388,6 +389,8 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--markdown", metavar="PATH", help="write a Markdown summary here")
             s.add_argument("--figures", default="reports/figures", metavar="DIR", help="figure folder (default reports/figures)")
             s.add_argument("--no-figures", action="store_true", help="skip figures")
+            s.add_argument("--no-workings", action="store_true",
+                           help="skip the catalogue's workings (step-by-step derivation checks)")
             s.add_argument("--only", metavar="PREFIX", help="only claims whose id starts with PREFIX")
             s.add_argument("--jobs", type=_positive, default=1, metavar="N",
                            help="worker processes (default 1); with --executor dask, dask workers")

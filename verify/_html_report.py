@@ -71,6 +71,14 @@ def _claim(c: Mapping[str, Any]) -> str:
     return head + printed + notes + "".join(_reading(r) for r in c["results"]) + "</section>"
 
 
+def _expected(w: Mapping[str, Any]) -> str:
+    step = next((s for s in w["steps"] if s["index"] == w.get("first_failure")), None)
+    if step is None or not step.get("expected_next"):
+        return ""
+    exp = step["expected_next"]
+    return str(exp.get("text", exp)) if isinstance(exp, Mapping) else str(exp)
+
+
 def report_html(doc: Mapping[str, Any], figures: Iterable[Path] = ()) -> str:
     """The whole report document (``samverify.report/1``) as one self-contained HTML page."""
     counts: dict[str, int] = {}
@@ -87,6 +95,13 @@ def report_html(doc: Mapping[str, Any], figures: Iterable[Path] = ()) -> str:
     control = (f"<p class='meta'>False-alarm budget alpha = {_e(ec.get('alpha'))} over {len(ec.get('families', []))} "
                f"sampling families that ran ({_e(ec.get('method', ''))}).</p>" if ec else "")
     figs = "".join(_figure(Path(f)) for f in figures if Path(f).is_file())
+    workings = ""
+    if doc.get("workings"):
+        rows = "".join(f"<tr><td><code>{_e(w['id'])}</code></td><td>{verdict_badge(w['verdict'])}</td>"
+                       f"<td>{_e(w['first_failure'] or '-')}</td><td>{_e(_expected(w))}</td></tr>" for w in doc["workings"])
+        workings = ("<section><h2>Workings, step by step</h2><table><thead><tr><th>working</th><th>verdict</th>"
+                    f"<th>first wrong step</th><th>what the previous line really equals</th></tr></thead><tbody>{rows}"
+                    "</tbody></table></section>")
     title = f"samverify report (level {doc.get('level')}, seed {doc.get('seed')})"
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(title)}</title>"
@@ -94,5 +109,5 @@ def report_html(doc: Mapping[str, Any], figures: Iterable[Path] = ()) -> str:
             f"<p class='meta'>samverify {_e(doc.get('version', ''))}; schema {_e(doc.get('schema', ''))}</p>"
             f"<table><thead><tr><th>verdict</th><th>(claim, reading) pairs</th></tr></thead><tbody>{summary}</tbody></table>"
             f"{control}{labels}{radios}<main>{''.join(_claim(c) for c in doc['claims'])}"
-            + (f"<section><h2>Figures</h2>{figs}</section>" if figs else "")
+            + workings + (f"<section><h2>Figures</h2>{figs}</section>" if figs else "")
             + "</main></body></html>")

@@ -144,11 +144,36 @@ def to_markdown(doc: Mapping[str, Any]) -> str:
                 lines.append("")
             for k in r["checks"]:
                 part = f" [{k['part']}]" if k.get("part") else ""
-                ctx = "" if k.get("counts", True) else " (context, not counted)"
-                lines.append(f"- `{k['method']}`{part} **{k['outcome']}**{ctx}: {_md_escape(k['detail'])}")
+                ctx = " (self-test)" if k.get("selftest") else ("" if k.get("counts", True) else " (context, not counted)")
+                d = k.get("decision")
+                rule = (f" — decision: {_md_escape(d['quantity'])}: `{d['value']} {d['op']} {d['threshold']}`"
+                        if d and k["outcome"] in ("pass", "fail") else
+                        (f" — reason: {_md_escape(k['reason'])}" if k.get("reason") and k["reason"] != k["detail"] else ""))
+                lines.append(f"- `{k['method']}`{part} **{k['outcome']}**{ctx}: {_md_escape(k['detail'])}{rule}")
             cx = r.get("counterexample")
             if cx:
-                lines += ["", f"Counterexample: `{json.dumps(cx['params'])}` — claimed `{_md_escape(cx['claimed'])}`, "
-                              f"actual `{_md_escape(cx['actual'])}`" + (f" ({_md_escape(cx['note'])})" if cx.get("note") else "")]
+                cert = "certified" if cx.get("certified") else f"not certified: {_md_escape(cx.get('why', ''))}"
+                flags = " (fails only with equality)" if cx.get("tie") else ""
+                lines += ["", f"Counterexample: `{json.dumps(cx['params'], default=str)}` — claimed "
+                              f"`{_md_escape(cx['claimed'])}`, actual `{_md_escape(cx['actual'])}`; {cert}{flags}"
+                              + (f" ({_md_escape(cx['note'])})" if cx.get("note") else "")]
+            for e in r.get("tool_errors", []):
+                lines += ["", f"**samverify error** (not a verdict on the claim): {_md_escape(e)}"]
             lines.append("")
+    ec = doc.get("error_control")
+    if ec:
+        lines += ["## Error control", "",
+                  f"Run-wide false-alarm budget alpha = {ec['alpha']} ({_md_escape(ec.get('method', ''))}): "
+                  f"{len(ec.get('families', []))} sampling families ran, spending {ec.get('alpha_spent', 0):.4g}.", ""]
+    if doc.get("workings"):
+        lines += ["## Workings (step by step)", "", "| working | verdict | first wrong step |", "|---|---|---|"]
+        for w in doc["workings"]:
+            lines.append(f"| `{w['id']}` | **{w['verdict']}** | {w['first_failure'] if w['first_failure'] else '-'} |")
+        lines.append("")
+        for w in doc["workings"]:
+            bad = [st for st in w["steps"] if st.get("expected_next") and st["verdict"] == "refuted"]
+            for st in bad[:1]:
+                exp = st["expected_next"]
+                text = exp.get("text", exp) if isinstance(exp, Mapping) else exp
+                lines += [f"`{w['id']}`, step {st['index']}: the previous line really equals `{_md_escape(text)}`.", ""]
     return "\n".join(lines) + "\n"

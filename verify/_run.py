@@ -55,6 +55,15 @@ def _check_task(claim_id: str, readings: tuple[str, ...], level: str, seed: int,
     return [r for reading in readings for r in check(claim, reading, level=level, rng=seed)]
 
 
+def _working_task(working_id: str, level: str, seed: int) -> dict[str, Any]:
+    """One catalogue working checked step by step (its ``samverify.derivation/1`` document)."""
+    from derivations import get_working
+
+    from ._working import check_working
+
+    return check_working(get_working(working_id), level=level, rng=seed).to_dict()
+
+
 def _tasks(claims: Sequence[Claim]) -> list[tuple[str, tuple[str, ...]]]:
     """(claim id, readings) work units: one per reading, except claims that share a cached computation
     (``extras["task_group"]``), whose readings stay together so the computation runs once."""
@@ -112,6 +121,7 @@ def run_catalogue(
     executor: str | Executor | None = None,
     scheduler: str | None = None,
     claims: Sequence[Claim] | None = None,
+    workings: bool = False,
 ) -> dict[str, Any]:
     """Check every claim (or those whose id starts with ``claim_filter``) and return the report.
 
@@ -144,8 +154,15 @@ def run_catalogue(
     t0 = time.perf_counter()
     ex, close = _make_executor(jobs, executor, scheduler)
     console = Console(stderr=True)
+    working_ids = []
+    if workings:
+        from derivations import working_catalogue
+
+        working_ids = [w.id for w in working_catalogue() if claim_filter is None or w.id.startswith(claim_filter)]
+    worked: dict[str, dict[str, Any]] = {}
     try:
         futures = {} if ex is None else {ex.submit(_check_task, cid, rs, level, seed): (cid, rs) for cid, rs in work}
+        wfutures = {} if ex is None else {ex.submit(_working_task, wid, level, seed): wid for wid in working_ids}
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal, transient=True) as progress:
             bar = progress.add_task("checking", total=sum(len(rs) for _, rs in work))
@@ -156,12 +173,17 @@ def run_catalogue(
                     for r in _check_task(cid, rs, level, seed, by_id[cid]):
                         done[(r.claim_id, r.reading)] = r
                         progress.advance(bar)
+                for wid in working_ids:
+                    progress.update(bar, description=f"working {wid}")
+                    worked[wid] = _working_task(wid, level, seed)
             else:
                 for fut in as_completed(futures):
                     cid, rs = futures[fut]
                     for r in fut.result():
                         done[(r.claim_id, r.reading)] = r
                     progress.update(bar, advance=len(rs), description=f"{cid} [{', '.join(rs)}] done")
+                for fut in as_completed(wfutures):
+                    worked[wfutures[fut]] = fut.result()
     finally:
         close()
     entries = [(c, [done[(c.id, r)] for r in c.reading_names]) for c in claims]
@@ -173,8 +195,10 @@ def run_catalogue(
         for mod in checker_modules():
             if hasattr(mod, "figures"):
                 figures += [_portable(p, json_path) for p in mod.figures(Path(figures_dir), level=level, seed=seed)]
-    doc = build_report(entries, level=level, seed=seed,
-                       extra={"elapsed_s": round(time.perf_counter() - t0, 2), "figures": figures})
+    extra: dict[str, Any] = {"elapsed_s": round(time.perf_counter() - t0, 2), "figures": figures}
+    if workings:
+        extra["workings"] = [worked[w] for w in working_ids]
+    doc = build_report(entries, level=level, seed=seed, extra=extra)
     if show_table is not None:
         rows = []
         for c, results in entries:

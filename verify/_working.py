@@ -110,6 +110,12 @@ class WorkingResult:
 
         return to_json(self)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the chain with each step's verdict, counterexample and corrected line."""
+        from ._working_output import to_html
+
+        return to_html(self)
+
 
 def working_domain(working: Working) -> Domain:
     """The working's domain: parameter sets narrowed by the single-symbol conditions of ``where``."""

@@ -29,6 +29,12 @@ def _cx(cx: Any) -> dict[str, Any] | None:
     return None if cx is None else cx.to_dict()
 
 
+def _version() -> str:
+    from samverify import __version__
+
+    return __version__
+
+
 def to_json(result: Any) -> dict[str, Any]:
     """The ``samverify.derivation/1`` document of a :class:`verify._working.WorkingResult`."""
     w = result.working
@@ -53,7 +59,7 @@ def to_json(result: Any) -> dict[str, Any]:
         })
     return {
         "schema": SCHEMA_ID,
-        "version": "0.1.0",
+        "version": _version(),
         "id": w.id,
         "title": w.title or None,
         "source": src,
