@@ -16,6 +16,7 @@ from ._errors import (
     UnknownReading,
 )
 from ._latex import latex, parse_latex
+from ._latex_paper import paper_latex
 from ._working import Justification, Working, WorkingLine, get_working, working_catalogue
 from ._working_latex import working_from_latex
 from ._registry import catalog, catalogue_sources, get_claim, register
@@ -104,6 +105,7 @@ __all__ = [
     "catalogue_sources",
     "get_claim",
     "latex",
+    "paper_latex",
     "ou_parameters",
     "parse_latex",
     "register",

@@ -7,7 +7,7 @@ Every statement is checked on the claim's whole parameter domain (restricted by 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 Bindings = Mapping[sp.Basic, sp.Basic]
+#: a LaTeX printer: :func:`derivations.latex` (round trip) or :func:`derivations.paper_latex`
+Printer = Callable[[sp.Basic], str]
 
 
 def _bind(expr: sp.Basic, bindings: Bindings) -> sp.Basic:
@@ -46,7 +48,7 @@ class Statement:
         """Return the statement with placeholders replaced by ``bindings``."""
         raise NotImplementedError
 
-    def to_latex(self) -> str:  # pragma: no cover - abstract
+    def to_latex(self, printer: Printer = latex) -> str:  # pragma: no cover - abstract
         """Return the statement as LaTeX (formulas from the SymPy printer)."""
         raise NotImplementedError
 
@@ -81,8 +83,8 @@ class Equation(Statement):
     def bind(self, bindings: Bindings) -> "Equation":
         return Equation(_bind(self.lhs, bindings), _bind(self.rhs, bindings))
 
-    def to_latex(self) -> str:
-        return f"{latex(self.lhs)} = {latex(self.rhs)}"
+    def to_latex(self, printer: Printer = latex) -> str:
+        return f"{printer(self.lhs)} = {printer(self.rhs)}"
 
     def formulas(self) -> dict[str, sp.Expr]:
         return {"lhs": self.lhs, "rhs": self.rhs}
@@ -102,8 +104,8 @@ class Holds(Statement):
     def bind(self, bindings: Bindings) -> "Holds":
         return Holds(_bind(self.relation, bindings))
 
-    def to_latex(self) -> str:
-        return latex(self.relation)
+    def to_latex(self, printer: Printer = latex) -> str:
+        return printer(self.relation)
 
     @property
     def gap(self) -> sp.Expr:
@@ -130,10 +132,10 @@ class Asymptotic(Statement):
             _bind(self.expr, bindings), self.leading, self.remainder, self.variable, self.point
         )
 
-    def to_latex(self) -> str:
+    def to_latex(self, printer: Printer = latex) -> str:
         return (
-            f"{latex(self.expr)} = {latex(self.leading)} + O\\left({latex(self.remainder)}\\right)"
-            f" \\quad ({latex(self.variable)} \\to {latex(self.point)})"
+            f"{printer(self.expr)} = {printer(self.leading)} + O\\left({printer(self.remainder)}\\right)"
+            f" \\quad ({printer(self.variable)} \\to {printer(self.point)})"
         )
 
     def formulas(self) -> dict[str, sp.Expr]:
@@ -152,10 +154,10 @@ class Bounded(Statement):
     def bind(self, bindings: Bindings) -> "Bounded":
         return Bounded(_bind(self.expr, bindings), self.variable, self.point)
 
-    def to_latex(self) -> str:
+    def to_latex(self, printer: Printer = latex) -> str:
         return (
-            f"\\sup_{{{latex(self.variable)} \\to {latex(self.point)}}} "
-            f"\\left|{latex(self.expr)}\\right| < \\infty"
+            f"\\sup_{{{printer(self.variable)} \\to {printer(self.point)}}} "
+            f"\\left|{printer(self.expr)}\\right| < \\infty"
         )
 
     def formulas(self) -> dict[str, sp.Expr]:
@@ -166,8 +168,8 @@ class Bounded(Statement):
 Condition = Union[sp.Basic, Bounded]
 
 
-def _cond_latex(c: Condition) -> str:
-    return c.to_latex() if isinstance(c, Bounded) else latex(c)
+def _cond_latex(c: Condition, printer: Printer = latex) -> str:
+    return c.to_latex(printer) if isinstance(c, Bounded) else printer(c)
 
 
 def _cond_bind(c: Condition, bindings: Bindings) -> Condition:
@@ -185,8 +187,8 @@ class Implication(Statement):
     def bind(self, bindings: Bindings) -> "Implication":
         return Implication(_cond_bind(self.hypothesis, bindings), _cond_bind(self.conclusion, bindings))
 
-    def to_latex(self) -> str:
-        return f"{_cond_latex(self.hypothesis)} \\implies {_cond_latex(self.conclusion)}"
+    def to_latex(self, printer: Printer = latex) -> str:
+        return f"{_cond_latex(self.hypothesis, printer)} \\implies {_cond_latex(self.conclusion, printer)}"
 
     def formulas(self) -> dict[str, sp.Expr]:
         out: dict[str, sp.Expr] = {}
@@ -216,9 +218,9 @@ class AllOf(Statement):
     def bind(self, bindings: Bindings) -> "AllOf":
         return AllOf(tuple((name, s.bind(bindings)) for name, s in self.parts))
 
-    def to_latex(self) -> str:
+    def to_latex(self, printer: Printer = latex) -> str:
         return " \\\\ ".join(
-            f"\\text{{({name.replace('_', ' ')})}}\\; {s.to_latex()}" for name, s in self.parts
+            f"\\text{{({name.replace('_', ' ')})}}\\; {s.to_latex(printer)}" for name, s in self.parts
         )
 
     def formulas(self) -> dict[str, sp.Expr]:

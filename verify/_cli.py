@@ -133,8 +133,11 @@ def _cond(c: Any) -> str:
 
 
 def _cmd_latex(args: argparse.Namespace) -> int:
-    from derivations import SamverifyError, catalog, get_claim, latex
+    from derivations import SamverifyError, catalog, get_claim
+    from derivations import latex as roundtrip_latex
+    from derivations._latex_paper import paper_latex
 
+    latex = paper_latex if args.style == "paper" else roundtrip_latex
     if args.all:
         from ._latex_out import write_fragments
 
@@ -147,9 +150,9 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     c = get_claim(args.claim_id)
     _emit(f"% {c.id}: {c.title} ({c.source.locator}, arXiv:{c.source.arxiv})")
     _emit("% printed statement")
-    _emit(c.to_latex())
+    _emit(c.statement.to_latex(latex))
     if c.where_latex():
-        _emit(f"% domain restricted by\n{c.where_latex()}")
+        _emit(f"% domain restricted by\n{latex(c.where)}")
     for r in c.readings:
         d = c.derivation(r.name)
         _emit("")
@@ -158,7 +161,7 @@ def _cmd_latex(args: argparse.Namespace) -> int:
             _emit(f"% {label}")
             _emit(latex(obj))
         _emit("% statement under this reading")
-        _emit(c.statement_for(r.name).to_latex())
+        _emit(c.statement_for(r.name).to_latex(latex))
     return 0
 
 
@@ -364,6 +367,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("claim_id", nargs="?")
     s.add_argument("--all", action="store_true", help="write one .tex fragment per claim")
     s.add_argument("--out", help="folder for --all (default reports/latex)")
+    s.add_argument("--style", choices=("paper", "roundtrip"), default="roundtrip",
+                   help="paper: implicit products, parentheses sized only where needed; roundtrip (default): "
+                        "explicit \\cdot, read back by SymPy's parser without declared symbols")
     s.set_defaults(fn=_cmd_latex)
     for name, helptext in (("check", "check claims (ids, or path.py[::name] for your own)"),
                            ("run", "check the whole catalogue (or a selection), write the report and figures")):
