@@ -487,6 +487,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SamverifyError as exc:
         sys.stderr.write(f"samverify: error: {exc}\n")
         return 2
+    except BrokenPipeError:  # piped into `head` and the like: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("samverify: interrupted; no partial report was written\n")
         return 130
