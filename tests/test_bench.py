@@ -24,3 +24,21 @@ def test_quick_benchmark_document_has_the_schema_and_required_entries():
     buf = io.StringIO()
     print_benchmarks(doc, console=Console(file=buf, width=120))
     assert "sim_fraction_of_normal_rate" in buf.getvalue()
+
+
+def test_bench_json_has_the_four_scale_entries_and_validates(tmp_path):
+    """`samverify bench --quick --json` (catalogue entries on one claim): the scale entries are there."""
+    import json
+
+    import jsonschema
+
+    from verify._cli import main
+    from verify._schemas import load_schema
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, load_schema("bench"))
+    names = {r["name"] for r in doc["results"]}
+    assert {"catalogue_speedup_jobs2", "cache_warm_over_cold", "full_level_seconds",
+            "compiled_fraction_of_normal_rate"} <= names

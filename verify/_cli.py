@@ -331,15 +331,18 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from ._bench import print_benchmarks, run_benchmarks
     from ._report import write_json
+    from ._run import check_output_path
 
+    if args.json:
+        check_output_path("--json", args.json)
     doc = run_benchmarks(quick=args.quick, progress=_console().is_terminal)
-    for mod in ("_checks_coherence",):
-        try:
-            import importlib
+    if not args.no_scale:
+        from ._bench_scale import scale_entries
 
-            m = importlib.import_module(f"verify.{mod}")
-        except ImportError:
-            continue
+        doc["results"] += scale_entries(quick=args.quick, include_full=args.full_level)
+    from ._wiring import checker_modules
+
+    for m in checker_modules():  # any checker module may add benchmarks of its own numerics
         if hasattr(m, "bench_entries"):
             doc["results"] += list(m.bench_entries(quick=args.quick))
     print_benchmarks(doc)
@@ -435,6 +438,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", help="benchmarks of the simulators and exact-moment operators")
     s.add_argument("--json", metavar="PATH", help="write the samverify.bench/1 JSON here")
     s.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    s.add_argument("--no-scale", action="store_true",
+                   help="skip the scale entries (parallel and cached catalogue runs, compiled kernels)")
+    s.add_argument("--full-level", action="store_true", help="also time a --level full catalogue run (many minutes)")
     s.set_defaults(fn=_cmd_bench)
     from ._working_args import add_parser as _add_derivation
 
