@@ -49,6 +49,8 @@ __all__ = [
     "Theorem1Counterexample",
     "theorem1_discrete_counterexample",
     "normalised_sam_step",
+    "sam_step",
+    "flow_rate_at",
     "normalised_step_size_at_saddle",
     "NormalisedCycle1D",
     "normalised_1d_cycle",
@@ -255,6 +257,33 @@ def normalised_sam_step(H: sp.Matrix, disp: sp.Matrix) -> sp.Matrix:
     norm = sp.sqrt(sum(gi**2 for gi in g))
     w_p = disp + rho * g / norm
     return disp - eta * grad.subs(dict(zip(z, w_p)), simultaneous=True)
+
+
+def sam_step(H: sp.Matrix, disp: sp.Matrix, *, reading: Literal["gd", "plain", "normalised"]) -> sp.Matrix:
+    """One step ``u' = u - eta grad l(u_p)`` of GD, plain or normalised SAM on ``l = 1/2 u^T H u`` (the one definition).
+
+    ``u_p = u`` (GD), ``u + rho g`` (plain) or ``u + rho g/||g||`` (normalised), ``g = H u``. With ``eta``
+    read as a time step ``dt`` this is also one Euler step of the reading's flow ``du/dt = -grad l(u_p)``;
+    the simulators in ``verify`` are generated from it.
+    """
+    check_choice("reading", reading, ("gd", "plain", "normalised"))
+    if reading == "normalised":
+        return normalised_sam_step(H, disp)
+    H, disp = sp.Matrix(H), sp.Matrix(disp)
+    g = H * disp
+    return disp - eta * H * (disp + (rho * g if reading == "plain" else sp.zeros(*disp.shape)))
+
+
+def flow_rate_at(*, reading: Literal["gd", "plain", "normalised"], lam: sp.Expr, radius: sp.Expr, at: sp.Expr) -> sp.Expr:
+    """``-u'/u`` of the 1-D flow ``du/dt = -l'(u_p)`` of ``reading`` at distance ``at`` from ``d`` (exact).
+
+    Read off :func:`sam_step`: the flow's right side is ``(u' - u)/eta``. For GD and plain SAM it is the
+    linear rate ``lambda`` resp. ``lambda (1 + rho lambda)`` whatever ``at``; for normalised SAM it is
+    ``lambda + rho |lambda|/|u|`` (no linearisation at ``d``).
+    """
+    uu = sp.Symbol("u_probe", positive=True)
+    rhs = (sam_step(sp.Matrix([[lam]]), sp.Matrix([uu]), reading=reading)[0] - uu) / eta
+    return sp.nsimplify(sp.simplify(-rhs / uu).subs({uu: at, rho: radius}))
 
 
 def normalised_step_size_at_saddle(*, lam: sp.Expr = lambda_j) -> dict[str, sp.Expr]:

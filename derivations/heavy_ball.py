@@ -15,19 +15,22 @@ Derived here from that definition (never typed in):
 * the over-damped limit ``t = eta k``, ``eta -> 0`` at fixed ``gamma``: ``E w^2 / eta`` converges to the
   solution of the Lyapunov ODE of ``dw = -(a/(1-gamma)) w dt + sqrt(eta q)/(1-gamma) dW``.
 
-Theorem 3's printed formula is encoded separately and marked PRINTED; comparison helpers evaluate it
-against the exact and limiting variances. Pure SymPy: never import numpy here.
+The reading's ``a`` and ``q`` are read off the SAM update in :mod:`derivations.sam_sde` (one definition
+per reading); nothing printed by a paper lives here (Theorem 3's printed formula is in the claim module
+:mod:`derivations.kim2023_ext`). Pure SymPy: never import numpy here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import sympy as sp
 
 from ._symbols import B, eta, gamma, lambda_j, rho, t
-from ._validate import check_choice, check_in_range, check_integer, check_positive, fail
+from ._validate import check_choice, check_in_range, check_integer, check_positive
+from .sam_sde import drift_and_noise
 
 __all__ = [
     "a",
@@ -46,15 +49,9 @@ __all__ = [
     "overdamped_variance",
     "OverdampedLimit",
     "overdamped_limit_of_discrete",
-    "printed_theorem3",
-    "printed_theorem2",
-    "theorem3_minus_theorem2_at_gamma_zero",
-    "printed_theorem3_at_t_zero",
-    "Thm3Comparison",
-    "compare_theorem3",
-    "printed_theorem3_derivative",
-    "SignDecision",
-    "printed_theorem3_derivative_sign",
+    "overdamped_delta",
+    "overdamped_validity",
+    "last_kick_coefficient",
 ]
 
 a = sp.Symbol("a", real=True, nonzero=True)  # curvature seen by the update
@@ -72,19 +69,15 @@ def curvature_and_noise(
 ) -> tuple[sp.Expr, sp.Expr]:
     """The curvature ``a`` and noise variance ``q`` of a reading of mini-batch SAM (CLAIMS.md §1).
 
-    ``plain``: ``a = lam (1 + rho lam)``, ``q = |lam|/B``; ``same_batch``: same ``a``,
-    ``q = (1 + rho lam)^2 |lam|/B``; ``composed_gradient``: ``a = lam (1 + rho lam)^2``, ``q = |lam|/B``;
-    ``positive_part``: as plain with ``q = max(lam, 0)/B``. SGD is any reading at ``rho = 0``.
+    Read off the reading's update rule by :func:`derivations.sam_sde.drift_and_noise` (the one
+    definition of each reading): ``plain``: ``a = lam (1 + rho lam)``, ``q = |lam|/B``; ``same_batch``:
+    same ``a``, ``q = (1 + rho lam)^2 |lam|/B``; ``composed_gradient``: ``a = lam (1 + rho lam)^2``,
+    ``q = |lam|/B``; ``positive_part``: as plain with ``q = max(lam, 0)/B``. SGD is any reading at ``rho = 0``.
     """
     check_choice("reading", reading, READINGS)
-    s = 1 + radius * lam
-    if reading == "plain":
-        return lam * s, sp.Abs(lam) / batch
-    if reading == "same_batch":
-        return lam * s, s**2 * sp.Abs(lam) / batch
-    if reading == "composed_gradient":
-        return lam * s**2, sp.Abs(lam) / batch
-    return lam * s, sp.Max(lam, 0) / batch
+    a_, q_ = drift_and_noise(reading)
+    subs = {lambda_j: lam, rho: radius, B: batch}
+    return a_.subs(subs, simultaneous=True), q_.subs(subs, simultaneous=True)
 
 
 def _update() -> tuple[sp.Expr, sp.Expr]:
@@ -284,208 +277,36 @@ def overdamped_limit_of_discrete() -> OverdampedLimit:
     )
 
 
-# ----------------------------------------------------------------------------- printed statements
+def last_kick_coefficient() -> sp.Expr:
+    """``d w'/d xi``: how the newest noise kick enters ``w`` (derived: ``-eta``).
 
-
-# PRINTED (as summarised in CLAIMS.md): Theorem 3, momentum gamma and batch B.
-def printed_theorem3(
-    *, lam: sp.Expr = lambda_j, radius: sp.Expr = rho, step: sp.Expr = eta, momentum: sp.Expr = gamma,
-    batch: sp.Expr = B, time: sp.Expr = t,
-) -> sp.Expr:
-    """Theorem 3's printed ``Delta_SAM = C1 (1 - e^{-C2(1-gamma)})^2/((1-gamma)^3 B) + C3 (1 - e^{-C4/(1-gamma)})/((1-gamma) B)``.
-
-    ``C1 = eta^2 |lambda|/2``, ``C2 = eta/t``, ``C3 = eta |lambda|/(2 lambda (1+rho lambda)^2)``,
-    ``C4 = 2 lambda (1 + rho lambda)^2 t`` (as summarised in CLAIMS.md; not derived).
+    The kick is independent of ``(w, v)``, so ``E w_k^2 >= eta^2 q`` for ``k >= 1``: the variance is
+    positive whenever ``q > 0`` (the lemma behind the batch-size monotonicity proof).
     """
-    C1 = step**2 * sp.Abs(lam) / 2
-    C2 = step / time
-    C3 = step * sp.Abs(lam) / (2 * lam * (1 + radius * lam) ** 2)
-    C4 = 2 * lam * (1 + radius * lam) ** 2 * time
-    g1 = 1 - momentum
-    return C1 * (1 - sp.exp(-C2 * g1)) ** 2 / (g1**3 * batch) + C3 * (1 - sp.exp(-C4 / g1)) / (g1 * batch)
+    w1, _ = _update()
+    return sp.diff(w1, _xi)
 
 
-# PRINTED (as summarised in CLAIMS.md): Theorem 2's variance, for comparison with Theorem 3 at gamma = 0.
-def printed_theorem2(
-    *, lam: sp.Expr = lambda_j, radius: sp.Expr = rho, step: sp.Expr = eta, batch: sp.Expr = B, time: sp.Expr = t
-) -> sp.Expr:
-    """Theorem 2's printed ``sigma_j^2(t) = eta|lambda|/(2 B lambda (1+rho lambda)^2) (1 - exp(-2 lambda (1+rho lambda)^2 t))``."""
-    s = lam * (1 + radius * lam) ** 2
-    return step * sp.Abs(lam) / (2 * batch * s) * (1 - sp.exp(-2 * s * time))
+@lru_cache(maxsize=1)
+def overdamped_delta() -> sp.Expr:
+    """``E w^2`` at time ``t`` in the over-damped limit, derived from the discrete model (in ``a``, ``q``).
 
-
-def theorem3_minus_theorem2_at_gamma_zero() -> sp.Expr:
-    """``printed_theorem3(gamma=0) - printed_theorem2``, simplified.
-
-    Derived: ``eta^2 |lambda| (1 - exp(-eta/t))^2 / (2 B)`` -- not zero, so the printed Theorem 3 does
-    not reduce to Theorem 2 at ``gamma = 0`` (its ``C4`` exponent does equal Theorem 2's).
+    ``eta`` times :attr:`OverdampedLimit.limit_over_eta` of :func:`overdamped_limit_of_discrete`: the
+    ``eta -> 0`` limit of the exact heavy-ball variance at ``k = t/eta`` steps. The algebra of the limit
+    is done for ``a > 0``; the result is analytic in ``a`` and equals the over-damped SDE's variance for
+    ``a < 0`` too (checked numerically against the exact recursion in the tests).
     """
-    diff = sp.simplify(printed_theorem3(momentum=0) - printed_theorem2())
-    return sp.factor(sp.simplify(sp.expand(diff)))
+    return sp.simplify(eta * overdamped_limit_of_discrete().limit_over_eta)
 
 
-def printed_theorem3_at_t_zero() -> sp.Expr:
-    """``lim_{t -> 0+} printed_theorem3`` (a variance started at 0 must vanish there); derived: ``C1/((1-gamma)^3 B)``."""
-    g1 = sp.Symbol("g1", positive=True)  # 1 - gamma > 0 fixes the sign Gruntz needs
-    return sp.simplify(sp.limit(printed_theorem3().subs(gamma, 1 - g1), t, 0, "+").subs(g1, 1 - gamma))
+def overdamped_validity() -> sp.Boolean:
+    """Where the over-damped limit exists: the roots of the ``eta = 0`` map other than 1 lie inside the unit circle.
 
-
-@dataclass(frozen=True)
-class Thm3Comparison:
-    """Printed Theorem 3 against the exact discrete heavy-ball variance and the over-damped SDE, at one point.
-
-    All values are exact SymPy numbers (or high-precision floats where exponentials appear); ``k`` is
-    the step count ``t/eta``; ``relative_error_exact`` is ``printed/exact - 1``.
+    Derived: at ``eta = 0`` the characteristic polynomial of the 2x2 map factors as ``(z - 1)(z - gamma)``;
+    the root 1 is the slow mode that becomes the SDE and the other must decay (``|gamma| < 1``), else
+    ``(r1 r2)^k`` and ``r2^(2k)`` do not vanish at ``k = t/eta``.
     """
-
-    reading: str
-    params: dict
-    k: int
-    printed: sp.Expr
-    exact_discrete: sp.Expr
-    overdamped: sp.Expr
-    relative_error_exact: sp.Expr
-    relative_error_overdamped: sp.Expr
-
-
-def compare_theorem3(
-    *, reading: ReadingName, lam: sp.Expr, radius: sp.Expr, step: sp.Expr, momentum: sp.Expr, batch: sp.Expr,
-    n_steps: int, dps: int = 30,
-) -> Thm3Comparison:
-    """Evaluate printed Theorem 3, the exact heavy-ball ``E w_k^2`` and the over-damped SDE variance at ``t = eta k``.
-
-    Inputs are made exact with ``nsimplify``; ``dps`` is the precision used to evaluate exponentials.
-    """
-    lam, radius, step, momentum, batch = (sp.nsimplify(x) for x in (lam, radius, step, momentum, batch))
-    check_positive("step", step)
-    check_positive("batch", batch)
-    if lam == 0:
-        raise fail("lam", lam, "non-zero")
-    n_steps = check_integer("n_steps", n_steps, minimum=1)
-    curv, noise = curvature_and_noise(reading, lam=lam, radius=radius, batch=batch)
-    if curv == 0:
-        raise fail("radius", radius, "!= -1/lam (the curvature a vanishes there)")
-    time = step * n_steps
-    exact = second_moments_exact(n_steps, curvature=curv, noise=noise, step=step, momentum=momentum)[0]
-    printed = printed_theorem3(lam=lam, radius=radius, step=step, momentum=momentum, batch=batch, time=time)
-    od = overdamped_variance(time=time).subs({a: curv, q: noise, eta: step, gamma: momentum})
-    printed_n, od_n, exact_n = (sp.N(x, dps) for x in (printed, od, exact))
-    return Thm3Comparison(
-        reading,
-        {"lambda": lam, "rho": radius, "eta": step, "gamma": momentum, "B": batch, "t": time},
-        n_steps,
-        printed_n,
-        exact,
-        od_n,
-        sp.N(printed_n / exact_n - 1, dps),
-        sp.N(printed_n / od_n - 1, dps),
-    )
-
-
-def printed_theorem3_derivative(wrt: Literal["gamma", "B", "rho"]) -> sp.Expr:
-    """The derivative of the printed Theorem 3 with respect to ``gamma``, ``B`` or ``rho``."""
-    check_choice("wrt", wrt, ("gamma", "B", "rho"))
-    var = {"gamma": gamma, "B": B, "rho": rho}[wrt]
-    return sp.diff(printed_theorem3(), var)
-
-
-@dataclass(frozen=True)
-class SignDecision:
-    """Whether a derivative is positive on a stated domain: ``positive`` is True, False or None (undecided).
-
-    ``method`` says how: ``"sympy"`` (assumption system decided it), ``"factorisation"`` (an exact
-    identity checked by SymPy plus the lemma ``1 + z < e^z`` for ``z != 0``), or ``"undecided"``.
-    ``domain`` states the assumptions; ``identity`` is the factorisation used, if any.
-    """
-
-    wrt: str
-    domain: str
-    derivative: sp.Expr
-    positive: bool | None
-    method: str
-    identity: sp.Expr | None = None
-
-
-def printed_theorem3_derivative_sign(
-    wrt: Literal["gamma", "B", "rho"], *, lambda_sign: int, rho_side: Literal["below", "above"] | None = None
-) -> SignDecision:
-    """Decide the sign of a derivative of the printed Theorem 3 for ``lambda > 0`` or ``lambda < 0``.
-
-    ``rho_side`` (only for ``lambda_sign=-1``) restricts to ``rho < -1/lambda`` or ``rho > -1/lambda``.
-    SymPy's assumption system is tried first. When it cannot decide, the decision comes from exact
-    identities: with ``s = lambda (1+rho lambda)^2`` and ``T = t/(1-gamma)`` the printed formula is
-    ``C1 E(C2(1-gamma))^2 C2^2/((1-gamma) B) + eta |lambda| T F(s)/((1-gamma) B)``-type products of
-    ``E(z) = (1-e^{-z})/z`` (positive, decreasing: ``1 + z < e^z``) and positive powers, whose
-    monotonicity is then read off factor by factor.
-    """
-    check_choice("wrt", wrt, ("gamma", "B", "rho"))
-    if lambda_sign not in (1, -1):
-        raise fail("lambda_sign", lambda_sign, "1 or -1")
-    if rho_side is not None:
-        check_choice("rho_side", rho_side, ("below", "above"))
-        if lambda_sign == 1:
-            raise fail("rho_side", rho_side, "None when lambda_sign=1", "the threshold -1/lambda is negative")
-    L = sp.Symbol("L", positive=True)
-    lam = lambda_sign * L
-    g1 = sp.Symbol("g1", positive=True)  # 1 - gamma in (0, 1]
-    domain = f"lambda {'>' if lambda_sign > 0 else '<'} 0, 0 <= gamma < 1, eta, t, B > 0, rho >= 0"
-    r = rho
-    if rho_side == "below":
-        r = (1 - sp.Symbol("p", positive=True)) / L  # rho in [0, 1/L) as (1-p)/L with 0 < p <= 1
-        domain += ", rho < -1/lambda"
-    elif rho_side == "above":
-        r = (1 + sp.Symbol("p", positive=True)) / L
-        domain += ", rho > -1/lambda"
-    deriv = printed_theorem3_derivative(wrt)
-    d = deriv.subs(lambda_j, lam).subs(rho, r).subs(gamma, 1 - g1)
-    d = sp.simplify(d)
-    for method, value in (("sympy", d.is_positive), ("sympy", None if d.is_negative is None else not d.is_negative)):
-        if value is not None:
-            return SignDecision(wrt, domain, deriv, bool(value), method)
-    return _decide_by_factorisation(wrt, lambda_sign, rho_side, deriv, domain)
-
-
-def _decide_by_factorisation(wrt: str, lambda_sign: int, rho_side: str | None, deriv: sp.Expr, domain: str) -> SignDecision:
-    """Sign of a Theorem-3 derivative from an exact identity (checked here) and monotone factors."""
-    s_sym = sp.Symbol("s", real=True, nonzero=True)
-    T = t / (1 - gamma)
-    delta = printed_theorem3()
-    # F(s) = (1 - e^{-2 s T})/(2 s) = T E(2 s T) > 0 and dF/ds = ((1 + z) e^{-z} - 1)/(2 s^2) < 0, z = 2 s T.
-    F = (1 - sp.exp(-2 * s_sym * T)) / (2 * s_sym)
-    s_of = lambda_j * (1 + rho * lambda_j) ** 2
-    second = eta * sp.Abs(lambda_j) / ((1 - gamma) * B) * F.subs(s_sym, s_of)
-    first = delta - second
-    assert sp.simplify(first - printed_theorem3(radius=0) + second.subs(rho, 0)) == 0
-    if wrt == "B":
-        identity = sp.simplify(deriv + delta / B)
-        # dDelta/dB = -Delta/B and Delta > 0 (first term: square of 1 - e^{-x}, x > 0; second: |lambda| T E(.) > 0).
-        return SignDecision(wrt, domain, deriv, False if identity == 0 else None, "factorisation", sp.Eq(deriv, -delta / B))
-    if wrt == "rho":
-        dF = sp.diff(F, s_sym)
-        z = 2 * s_sym * T
-        assert sp.simplify(dF - ((1 + z) * sp.exp(-z) - 1) / (2 * s_sym**2)) == 0
-        chain = eta * sp.Abs(lambda_j) / ((1 - gamma) * B) * dF.subs(s_sym, s_of) * sp.diff(s_of, rho)
-        identity = sp.simplify(deriv - chain)
-        if identity != 0:
-            return SignDecision(wrt, domain, deriv, None, "undecided")
-        # dF/ds < 0 for every s != 0 (1 + z < e^z), so sign(dDelta/drho) = -sign(ds/drho) = -sign(1 + rho lambda).
-        if lambda_sign == 1 or rho_side == "below":
-            positive: bool | None = False
-        elif rho_side == "above":
-            positive = True
-        else:
-            positive = None  # changes sign at rho = -1/lambda
-        return SignDecision(wrt, domain, deriv, positive, "factorisation", sp.Eq(deriv, chain))
-    # gamma: with x = 1 - gamma in (0, 1], split Delta into two products of monotone factors.
-    x = sp.Symbol("x", positive=True)
-    E = lambda zz: (1 - sp.exp(-zz)) / zz  # noqa: E731 - local shorthand for the lemma's function
-    first_x = eta**2 * sp.Abs(lambda_j) / (2 * B) * (eta / t) ** 2 * E(eta / t * x) ** 2 / x
-    second_x = sp.Abs(lambda_j) * eta * t / B * E(2 * s_of * t / x) / x**2
-    identity = sp.simplify(delta.subs(gamma, 1 - x) - first_x - second_x)
-    if identity != 0:
-        return SignDecision(wrt, domain, deriv, None, "undecided")
-    # first_x = const * E(c x)^2 / x with c = eta/t > 0: E is positive and decreasing, so it grows as x
-    # shrinks. second_x = |lambda| eta t/B * (1 - e^{-y/x})/(y x) with y = 2 s t: for y > 0 both
-    # (1 - e^{-y/x}) and 1/x grow as x shrinks; for y < 0 it is (e^{|y|/x} - 1)/(|y| x), which grows too.
-    # Hence Delta increases with gamma = 1 - x (for s != 0, i.e. rho != -1/lambda).
-    return SignDecision(wrt, domain, deriv, True, "factorisation", sp.Eq(delta, first_x + second_x))
+    z = sp.Symbol("z")
+    poly = sp.Poly((deterministic_matrix() - z * sp.eye(2)).det().subs(eta, 0), z)
+    fast = [r for r in sp.roots(poly, multiple=True) if sp.simplify(r - 1) != 0]
+    return sp.And(*[sp.Abs(r) < 1 for r in fast])

@@ -3,9 +3,11 @@ the toy experiments and Theorem 3 (momentum), encoded as data.
 
 The printed side of every claim is typed in (marked ``# PRINTED``); every derived side comes from
 :mod:`derivations.discrete_sam` (linear stability of plain and normalised SAM) and
-:mod:`derivations.heavy_ball` (exact heavy-ball second moments and their over-damped limit). The
-experiments are stated as data (their latex says what the paper claims); the runs that decide them
-are registered checks in :mod:`verify._checks_kim2023_ext`.
+:mod:`derivations.heavy_ball` (exact heavy-ball second moments and their over-damped limit), with each
+SAM reading's drift and noise from :mod:`derivations.sam_sde`. The experiments are stated as data: the
+printed limits are the right side of an equation whose left side names what the runs measure, and the
+experiments' settings (loss, start, lr, rhos) and the checks' witness spaces are ``extras`` of the claim.
+The registered checks that decide them are in ``verify._kim_*``.
 
 Also here: :func:`normalised_flow_derivation`, the ``normalised`` reading of ``kim2023.thm1.flow``
 (that claim is defined in :mod:`derivations.kim2023`). Pure SymPy: never import numpy here.
@@ -23,6 +25,7 @@ from ._claim import Claim, Derivation, Parameter, Reading
 from ._registry import register
 from ._statements import Equation, Holds, Implication
 from ._symbols import B, eta, gamma, lambda_1, lambda_2, lambda_j, rho
+from ._validate import fail
 from .kim2023 import NOT_DEGENERATE, P_B, P_ETA, P_L1, P_L2, P_LAMBDA, P_RHO, SOURCE, kappa
 
 __all__ = [
@@ -37,6 +40,11 @@ __all__ = [
     "discrete_derivation",
     "thm3_derivation",
     "THM3_READINGS",
+    "THM3_SAM_READING",
+    "THM3_WITNESSES",
+    "THM1_DISCRETE_WITNESSES",
+    "QUADRATIC_SADDLE_LOSS",
+    "BEALE_LOSS",
     "printed_delta",
     "THM3_PARAMS",
 ]
@@ -159,19 +167,33 @@ def discrete_derivation(reading: str) -> Derivation:
 # ----------------------------------------------------------------------------- Theorem 3
 
 THM3_READINGS: dict[str, str] = {
-    "plain": "discrete heavy-ball plain SAM: v' = gamma v - eta g(w_p), w' = w + v', curvature lambda(1+rho lambda), "
-             "noise |lambda|/B; exact E w_k^2 from w = v = 0",
-    "same_batch": "discrete heavy-ball SAM, ascent on the same mini-batch: curvature lambda(1+rho lambda), "
-                  "noise (1+rho lambda)^2 |lambda|/B; exact E w_k^2",
-    "overdamped": "continuous limit eta -> 0 at t = eta k of heavy-ball SAM with Theorem 2's printed SDE "
-                  "(drift lambda(1+rho lambda)^2, diffusion eta |lambda|/B): dw = -a/(1-gamma) w dt + sqrt(eta q)/(1-gamma) dW",
+    "plain": "discrete heavy-ball plain SAM: v' = gamma v - eta g(w_p), w' = w + v', drift and noise of the plain "
+             "reading (derivations.sam_sde); exact E w_k^2 from w = v = 0",
+    "same_batch": "discrete heavy-ball SAM, ascent on the same mini-batch (same_batch drift and noise); exact E w_k^2",
+    "overdamped": "continuous limit eta -> 0 at t = eta k of the plain heavy ball, derived from the discrete variance: "
+                  "drift lambda(1+rho lambda)/(1-gamma), diffusion eta |lambda|/(B (1-gamma)^2)",
+    "overdamped_composed": "the same limit with the composed-gradient drift lambda(1+rho lambda)^2 (the model that "
+                           "reproduces Theorem 2's printed formula at gamma = 0)",
 }
+#: The SAM reading (derivations.sam_sde) whose drift and noise each Theorem 3 reading uses.
+THM3_SAM_READING = {"plain": "plain", "same_batch": "same_batch", "overdamped": "plain",
+                    "overdamped_composed": "composed_gradient"}
 
 
 # PRINTED (as summarised in CLAIMS.md): Theorem 3 on the step grid t = eta k.
-def printed_delta(bb: sp.Expr = B, momentum: sp.Expr = gamma) -> sp.Expr:
-    """Theorem 3's printed Delta_SAM at ``t = eta k`` (from :func:`derivations.heavy_ball.printed_theorem3`)."""
-    return hb.printed_theorem3(batch=bb, momentum=momentum, time=eta * k)
+def printed_delta(bb: sp.Expr = B, momentum: sp.Expr = gamma, kk: sp.Expr = k) -> sp.Expr:
+    """Theorem 3's printed ``C1 (1 - e^{-C2(1-gamma)})^2/((1-gamma)^3 B) + C3 (1 - e^{-C4/(1-gamma)})/((1-gamma) B)`` at ``t = eta k``.
+
+    ``C1 = eta^2 |lambda|/2``, ``C2 = eta/t``, ``C3 = eta |lambda|/(2 lambda (1+rho lambda)^2)``,
+    ``C4 = 2 lambda (1 + rho lambda)^2 t`` (as summarised in CLAIMS.md; not derived).
+    """
+    time = eta * kk
+    C1 = eta**2 * sp.Abs(lambda_j) / 2
+    C2 = eta / time
+    C3 = eta * sp.Abs(lambda_j) / (2 * lambda_j * (1 + rho * lambda_j) ** 2)
+    C4 = 2 * lambda_j * (1 + rho * lambda_j) ** 2 * time
+    g1 = 1 - momentum
+    return C1 * (1 - sp.exp(-C2 * g1)) ** 2 / (g1**3 * bb) + C3 * (1 - sp.exp(-C4 / g1)) / (g1 * bb)
 
 
 @lru_cache(maxsize=None)
@@ -179,38 +201,41 @@ def thm3_derivation(reading: str) -> Derivation:
     """``Delta(k, gamma, rho, B)`` for one reading of Theorem 3, derived in :mod:`derivations.heavy_ball`.
 
     Discrete readings: the closed form ``E w_k^2 = eta^2 q sum_{m<k} h_m^2`` in the roots of the 2x2
-    heavy-ball map (:func:`~derivations.heavy_ball.variance_closed_form`), with the reading's curvature
-    and noise. ``overdamped``: the solution of the over-damped Lyapunov ODE at ``t = eta k``, which
-    :func:`~derivations.heavy_ball.overdamped_limit_of_discrete` shows is the ``eta -> 0`` limit.
+    heavy-ball map (:func:`~derivations.heavy_ball.variance_closed_form`), with the reading's drift and
+    noise (:func:`derivations.sam_sde.drift_and_noise`). Over-damped readings: the ``eta -> 0`` limit of
+    that discrete variance at ``t = eta k`` (:func:`~derivations.heavy_ball.overdamped_delta`), valid
+    where the limit exists (:func:`~derivations.heavy_ball.overdamped_validity`).
     """
     if reading not in THM3_READINGS:
-        raise ValueError(f"reading={reading!r} must be one of {', '.join(THM3_READINGS)}")
+        raise fail("reading", reading, "one of " + ", ".join(THM3_READINGS))
     kk, gg, rr, bb = sp.Dummy("k"), sp.Dummy("gamma"), sp.Dummy("rho"), sp.Dummy("B")
-    if reading == "overdamped":
-        # DEVIATION: CLAIMS.md names the continuous limit without fixing its SDE; we take the one Theorem 2
-        # prints (drift lambda (1+rho lambda)^2, the composed_gradient reading, the only one Theorem 2 is
-        # exact for), so that at gamma = 0 this reading is exactly Theorem 2's printed variance.
-        curv, noise = hb.curvature_and_noise("composed_gradient")
-        body = hb.overdamped_variance(time=eta * k).subs({hb.a: curv, hb.q: noise})
+    curv, noise = hb.curvature_and_noise(THM3_SAM_READING[reading])
+    validity: sp.Basic = sp.true  # a k-step moment from w = v = 0 exists for every parameter value
+    if reading.startswith("overdamped"):
+        body = hb.overdamped_delta().subs({hb.a: curv, hb.q: noise}).subs(hb.t, eta * k)
+        validity = hb.overdamped_validity()
         steps = (
-            ("curvature a and noise q (Theorem 2's printed SDE)", sp.Eq(sp.Symbol("a"), curv)),
+            (f"drift a and noise q of the {THM3_SAM_READING[reading]} reading", sp.Eq(sp.Symbol("a"), curv)),
             ("noise per step", sp.Eq(sp.Symbol("q"), noise)),
-            ("over-damped SDE variance, t = eta k", sp.Eq(Delta(k, gamma, rho, B), body)),
+            ("lim_{eta -> 0} E w_{t/eta}^2 / eta of the discrete heavy ball", sp.Eq(sp.Symbol("L"), hb.overdamped_delta() / eta)),
+            ("the limit exists where", validity),
+            ("Delta at t = eta k", sp.Eq(Delta(k, gamma, rho, B), body)),
         )
     else:
-        curv, noise = hb.curvature_and_noise(reading)
         r1, r2 = hb.characteristic_roots()
         body = hb.variance_closed_form().subs({hb._r1: r1, hb._r2: r2}).subs({hb.a: curv, hb.q: noise}).subs(hb.k, k)
         M, c = hb.second_moment_recursion()
         steps = (
-            ("curvature a", sp.Eq(sp.Symbol("a"), curv)),
+            ("drift a", sp.Eq(sp.Symbol("a"), curv)),
             ("noise q", sp.Eq(sp.Symbol("q"), noise)),
             ("second-moment recursion m' = M m + c", sp.Eq(sp.Symbol("M"), M)),
             ("closed form E w_k^2 in the roots r_1, r_2", sp.Eq(sp.Symbol("E w_k^2"), hb.variance_closed_form())),
             ("roots of the 2x2 map", sp.Eq(sp.Symbol("r_1"), r1)),
         )
     lam = sp.Lambda((kk, gg, rr, bb), body.subs({k: kk, gamma: gg, rho: rr, B: bb}, simultaneous=True))
-    return Derivation(bindings={Delta: lam}, steps=steps, note=THM3_READINGS[reading])
+    return Derivation(bindings={Delta: lam}, steps=steps, note=THM3_READINGS[reading], validity=validity,
+                       model={"sam_reading": THM3_SAM_READING[reading], "a": curv, "q": noise,
+                              "kind": "overdamped" if reading.startswith("overdamped") else "discrete"})
 
 
 def _thm3_readings() -> tuple[Reading, ...]:
@@ -218,6 +243,40 @@ def _thm3_readings() -> tuple[Reading, ...]:
 
 
 THM3_PARAMS = (P_LAMBDA, P_RHO, P_ETA, P_GAMMA, P_B, P_K)
+
+R = sp.Rational
+#: Witness space of the Theorem 3 checks (exact rationals): escape and stable directions, rho below and
+#: above -1/lambda, SDE-like and larger eta, momentum 0 to 0.9, k = 1 (where t = eta) to 40 steps.
+THM3_WITNESSES = {
+    "points": (  # (lambda_j, rho, gamma, B, t) with eta halved twice (t = eta k on the step grid)
+        (-1, R(3, 10), R(1, 2), 4, R(1, 2)), (1, R(1, 2), R(1, 2), 8, 1), (-1, 3, R(9, 10), 2, R(1, 2)),
+        (2, 0, 0, 1, R(1, 2)), (-1, R(3, 10), R(1, 2), 4, R(1, 20)),
+    ),
+    "etas": (R(1, 20), R(1, 40), R(1, 80)),
+    "reduction_points": ((-1, R(3, 10), R(1, 10), 4, 1), (1, R(1, 2), R(1, 100), 8, 10)),  # (lambda_j, rho, eta, B, k)
+    "grid": {
+        "lambda_j": (-2, -1, R(-1, 2), R(1, 2), 1, 2), "rho": (0, R(1, 4), 1, 3), "eta": (R(1, 100), R(1, 10)),
+        "gamma": (0, R(1, 4), R(1, 2), R(3, 4), R(9, 10)), "B": (1, 4), "k": (1, 2, 5, 20, 40),
+    },
+    "full_grid": {"k": (1, 2, 3, 5, 10, 20, 40, 80), "gamma": tuple(R(i, 20) for i in range(19))},
+    # finite-difference steps for derivative claims (mean value theorem: a difference of the wrong sign
+    # shows a derivative of the wrong sign somewhere in the step)
+    "steps": {"gamma": R(1, 20), "rho": R(1, 4)},
+}
+
+#: Witnesses of the discrete Theorem 1 experiment: (lambda_1, lambda_2, eta, rho) around the printed
+#: threshold, with eta large enough that mu_2 = -1 falls inside the tried rhos; u0 = (1e-3, 1e-3).
+THM1_DISCRETE_WITNESSES = {
+    "points": ((-1, 1, R(1, 2), 4), (-1, 1, R(1, 2), 2), (-1, 1, R(1, 2), R(3, 4)), (-1, 1, R(1, 2), R(1, 2)),
+               (-2, 2, R(1, 100), R(1, 4)), (-2, 2, R(1, 100), 1)),
+    "u0": (R(1, 1000), R(1, 1000)),
+    "n_steps": 3000,
+}
+
+#: The toy losses of Section 3 (PRINTED: the experiments' definitions, in the coordinates x, y).
+x_, y_ = sp.symbols("x y", real=True)
+QUADRATIC_SADDLE_LOSS = x_**2 - y_**2
+BEALE_LOSS = (R(3, 2) - x_ + x_ * y_) ** 2 + (R(9, 4) - x_ + x_ * y_**2) ** 2 + (R(21, 8) - x_ + x_ * y_**3) ** 2
 
 
 # ----------------------------------------------------------------------------- the claims
@@ -237,11 +296,13 @@ def claims() -> tuple[Claim, ...]:
     )
     thm3_readings = _thm3_readings()
     kk = sp.Symbol("k")
-    dist = sp.Function("dist")  # distance of the k-th iterate to the saddle (experiments: data only)
-    w_gd, w_sam = sp.Function("w_GD"), sp.Function("w_SAM")
-    # inf / sup of cos(grad l(w_t), grad l(w_t^p)) over the steps after arrival (data only)
+    dist = sp.Function("dist")  # distance of the k-th iterate to the saddle (measured by the experiment)
+    w_gd, w_sam = sp.Function("w_GD"), sp.Function("w_SAM")  # coordinate i of the k-th iterate (measured)
+    # min / max of cos(grad l(w_t), grad l(w_t^p)) over each quarter of the steps after arrival (measured)
     cos_min, cos_max = sp.Function("cos_min"), sp.Function("cos_max")
     delta = Delta(k, gamma, rho, B)
+    lim = lambda e: sp.Limit(e, kk, sp.oo)  # noqa: E731 - local shorthand
+    M = sp.ImmutableMatrix
     out = [
         Claim(
             id="kim2023.thm1.discrete",
@@ -255,48 +316,56 @@ def claims() -> tuple[Claim, ...]:
             notes=(
                 "Attracting = every orbit started near d converges to d: each contraction factor mu_j < 1.",
                 "The equality rho = -1/lambda_1 (outside the strict condition) gives mu_1 = 1 exactly: neutral.",
+                "Experiment: mu_j is measured as the per-step contraction of coordinate j over the second half of a run.",
             ),
+            extras={"witnesses": THM1_DISCRETE_WITNESSES},
         ),
         Claim(
             id="kim2023.exp.quadratic_saddle",
             title="x^2 - y^2 from (-3, -0.01), lr 0.01, 500 steps: GD crosses the saddle, SAM (rho = 0.5) is attracted",
             source=SOURCE("Section 3, toy example (Figure 2)"),
-            # PRINTED: the experiment's three statements (decided by the registered experiment check).
-            statement=Equation(
-                sp.Tuple(sp.Limit(dist(kk, 0), kk, sp.oo), sp.Limit(dist(kk, rho), kk, sp.oo),
-                         sp.StrictGreaterThan(lambda_j + rho * lambda_j**2, 0)),
-                sp.Tuple(sp.oo, 0, sp.true),
-            ),
+            # PRINTED: GD's distance to the saddle grows without bound, SAM's tends to 0, and the paper's reason
+            # "lambda + rho lambda^2 > 0" holds at every eigenvalue (its sign is 1).
+            statement=Equation(M([lim(dist(kk, 0)), lim(dist(kk, rho)), sp.sign(lambda_j + rho * lambda_j**2)]),
+                               M([sp.oo, 0, 1])),
             parameters=(P_LAMBDA, P_RHO),
             readings=experiment_readings,
             checks=("exact", "experiment"),
-            notes=("The eigenvalue condition is checked exactly at lambda in {2, -2}, rho = 1/2.",),
+            notes=("The sign entry is evaluated exactly at the Hessian's eigenvalues 2, -2 and rho = 1/2; the limits "
+                   "are measured by the runs (0 up to the step the iteration cannot resolve at d).",),
+            extras={"experiment": {"loss": QUADRATIC_SADDLE_LOSS, "coords": (x_, y_), "saddle": (0, 0), "start": (-3, R(-1, 100)),
+                                   "lr": R(1, 100), "n_steps": 500, "rhos": (R(1, 2),)}},
         ),
         Claim(
             id="kim2023.exp.beale",
             title="Beale from (1, 2): GD reaches (3, 0.5), SAM with rho in {0.1, 0.5, 1.0} stalls at the saddle (0, 1)",
             source=SOURCE("Section 3, Beale experiment (Figure 1)"),
-            # PRINTED: the experiment's statements (decided by the registered experiment check).
-            statement=Equation(
-                sp.Tuple(sp.Limit(w_gd(kk), kk, sp.oo), sp.Limit(w_sam(kk, rho), kk, sp.oo)),
-                sp.Tuple(sp.Tuple(3, sp.Rational(1, 2)), sp.Tuple(0, 1)),
-            ),
+            # PRINTED: the limits of GD's and SAM's iterates (rows: GD, SAM; columns: x, y).
+            statement=Equation(M([[lim(w_gd(kk, 1)), lim(w_gd(kk, 2))], [lim(w_sam(kk, rho, 1)), lim(w_sam(kk, rho, 2))]]),
+                               M([[3, R(1, 2)], [0, 1]])),
             parameters=(P_RHO,),
             readings=experiment_readings,
             checks=("exact", "experiment"),
-            notes=("lr 1.25e-5 (the authors' code: 1e-3/80); the authors cap runs at 100k steps.",),
+            notes=("lr 1.25e-5 (the authors' code: 1e-3/80); the authors cap runs at 100k steps.",
+                   "Exact: the printed limit points are critical points of the loss, the SAM one a saddle."),
+            extras={"experiment": {"loss": BEALE_LOSS, "coords": (x_, y_), "saddle": (0, 1), "start": (1, 2),
+                                   "lr": R(1, 80000), "rhos": (R(1, 10), R(1, 2), 1)}},
         ),
         Claim(
             id="kim2023.exp.beale_cosine",
             title="After SAM converges to the Beale saddle, cos(grad l(w_t), grad l(w_t^p)) keeps oscillating in [-1, 1]",
             source=SOURCE("Section 3, Figure 3"),
-            # PRINTED: oscillation between -1 and 1 after arrival at the saddle.
-            statement=Equation(sp.Tuple(cos_min(rho), cos_max(rho)), sp.Tuple(-1, 1)),
+            # PRINTED: oscillation between -1 and 1 after arrival at the saddle, in every quarter of the steps.
+            statement=Equation(M([cos_min(rho), cos_max(rho)]), M([-1, 1])),
             parameters=(P_RHO,),
             readings=experiment_readings,
-            checks=("exact", "experiment"),
-            notes=("'Keeps oscillating': both ends of [-1, 1] approached and sign changes in every quarter of the "
-                   "steps after arrival.",),
+            checks=("experiment",),
+            notes=("'Keeps oscillating': min and max of the cosine within 0.01 of the printed ends in every quarter of "
+                   "the steps after arrival.",),
+            extras={"experiment": {"loss": BEALE_LOSS, "coords": (x_, y_), "saddle": (0, 1), "start": (1, 2),
+                                   "lr": R(1, 80000), "rhos": (R(1, 10), R(1, 2), 1),
+                                   # plain SAM never reaches the saddle from (1, 2): its premise is met from next to it
+                                   "plain_start": (R(1, 100), 1 + R(1, 100))}},
         ),
         Claim(
             id="kim2023.thm3",
@@ -309,12 +378,13 @@ def claims() -> tuple[Claim, ...]:
             where=NOT_DEGENERATE,
             # DEVIATION: no generic symbolic/precision/property run. Measured: SymPy's simplify of the
             # discrete closed form exceeds the 20 s budget, and 120 Hypothesis examples of it take ~25 s
-            # per part. The registered checks use exact rational recursions (independent of the closed
-            # form), the symbolic reduction to Theorem 2 at gamma = 0 and the symbolic t -> 0 limit.
+            # per part. The exact checks use rational recursions (independent of the closed form), and
+            # the reading-free reduction to Theorem 2 at gamma = 0 and the t -> 0 value.
             checks=("exact",),
             notes=("t = eta k: the formula is checked on the step grid (the paper's SDE time).",
-                   "Also checked (symbolically, reading-independent): reduction to Theorem 2 at gamma = 0, "
+                   "Also checked (reading-free, from the printed statements): reduction to Theorem 2 at gamma = 0, "
                    "and Delta -> 0 as t -> 0 (w(0) = d)."),
+            extras={"witnesses": THM3_WITNESSES, "reduces_to": "kim2023.thm2"},
         ),
         Claim(
             id="kim2023.thm3.gamma",
@@ -324,8 +394,9 @@ def claims() -> tuple[Claim, ...]:
             parameters=THM3_PARAMS,
             readings=thm3_readings,
             where=NOT_DEGENERATE,
-            checks=("exact",),  # DEVIATION: as kim2023.thm3 (exact grid search + the printed formula's derivative sign)
-            notes=("Printed formula: sign of its gamma-derivative decided symbolically; reading: exact grid search.",),
+            checks=("exact",),  # DEVIATION: as kim2023.thm3 (exact grid search of the reading and of the printed formula)
+            notes=("Reading: exact grid search; printed formula (reading-free): the same relation at 40 digits.",),
+            extras={"witnesses": THM3_WITNESSES, "printed": "kim2023.thm3"},
         ),
         Claim(
             id="kim2023.thm3.batch",
@@ -336,7 +407,10 @@ def claims() -> tuple[Claim, ...]:
             parameters=THM3_PARAMS,
             readings=thm3_readings,
             where=NOT_DEGENERATE,
-            checks=("exact",),  # DEVIATION: as kim2023.thm3; plus a symbolic proof (Delta is q times a B-free factor)
+            # DEVIATION: as kim2023.thm3; no symbolic check: the generic one on the bound discrete closed form
+            # runs out of its 20 s budget under every reading (measured), so the verdict is at best supported.
+            checks=("exact",),
+            extras={"witnesses": THM3_WITNESSES, "printed": "kim2023.thm3"},
         ),
         Claim(
             id="kim2023.thm3.rho",
@@ -347,7 +421,7 @@ def claims() -> tuple[Claim, ...]:
             readings=thm3_readings,
             where=NOT_DEGENERATE,
             checks=("exact",),  # DEVIATION: as kim2023.thm3.gamma
+            extras={"witnesses": THM3_WITNESSES, "printed": "kim2023.thm3"},
         ),
     ]
     return tuple(out)
-

@@ -22,7 +22,8 @@ from ._claim import Derivation
 from ._symbols import B, eta, lambda_j, rho, t
 from .linear_sde import LinearSDE
 
-__all__ = ["READINGS", "SamSdeModel", "sam_sde", "variance_placeholder", "variance_derivation", "fisher_noise"]
+__all__ = ["READINGS", "SamSdeModel", "sam_sde", "drift_and_noise", "variance_placeholder", "variance_derivation",
+           "fisher_noise"]
 
 #: Placeholder for the variance along eigendirection j at time t and radius rho (bound by a reading).
 variance_placeholder = sp.Function("sigma_j^2")
@@ -94,6 +95,19 @@ def sam_sde(reading: str, H: sp.Matrix | None = None) -> SamSdeModel:
     N = sp.simplify(update.jacobian(xi))
     D = sp.simplify(N * fisher_noise(H, reading=reading) * N.T)
     return SamSdeModel(reading, H, w, xi, loss, perturbed, update, LinearSDE(A=A, D=D, eta=eta))
+
+
+@lru_cache(maxsize=None)
+def drift_and_noise(reading: str) -> tuple[sp.Expr, sp.Expr]:
+    """The drift rate ``a`` and per-step gradient-noise variance ``q`` of ``reading`` along one eigendirection.
+
+    ``a = -du/dw`` and ``q = (du/dxi) C (du/dxi)`` read off the update by :func:`sam_sde` with
+    ``H = diag(lambda_j)``, in the symbols ``lambda_j``, ``rho``, ``B``. This is the one definition of the
+    SAM readings' drift and noise: the heavy ball (:mod:`derivations.heavy_ball`), the SDE claims and every
+    simulator in ``verify`` take them from here.
+    """
+    m = sam_sde(reading)
+    return m.sde.A[0, 0], m.sde.D[0, 0]
 
 
 @lru_cache(maxsize=None)

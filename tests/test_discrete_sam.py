@@ -154,3 +154,20 @@ def test_the_module_is_pure_sympy() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any(m.split(".")[0] == "numpy" for m in imported)
+
+
+def test_the_one_step_definition_agrees_with_the_jacobian_and_the_normalised_step() -> None:
+    a, b = sp.symbols("a b", real=True)
+    H = sp.diag(-1, 2)
+    plain = ds.sam_step(H, sp.Matrix([a, b]), reading="plain")
+    assert (plain.jacobian([a, b]) - ds.sam_update_jacobian(H)).applyfunc(sp.simplify) == sp.zeros(2, 2)
+    assert ds.sam_step(H, sp.Matrix([a, b]), reading="normalised") == ds.normalised_sam_step(H, sp.Matrix([a, b]))
+    gd = ds.sam_step(H, sp.Matrix([a, b]), reading="gd")
+    assert (gd - (sp.eye(2) - ds.eta * H) * sp.Matrix([a, b])).applyfunc(sp.expand) == sp.zeros(2, 1)
+
+
+def test_the_flow_rate_is_linear_for_plain_sam_and_blows_up_for_normalised_sam() -> None:
+    R = sp.Rational
+    assert ds.flow_rate_at(reading="plain", lam=-1, radius=R(1, 2), at=R(1, 10**6)) == R(-1, 2)
+    assert ds.flow_rate_at(reading="gd", lam=3, radius=R(1, 2), at=R(1, 7)) == 3
+    assert ds.flow_rate_at(reading="normalised", lam=-1, radius=R(1, 2), at=R(1, 10**6)) == -1 + R(1, 2) * 10**6

@@ -1,18 +1,17 @@
-"""Tests for derivations.heavy_ball: moment recursion vs covariance propagation and Monte Carlo, limits, Theorem 3."""
+"""Tests for derivations.heavy_ball: moment recursion vs covariance propagation and Monte Carlo, limits, validity."""
 
 from __future__ import annotations
 
 import ast
 import inspect
 
-import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
 from derivations import heavy_ball as hb
 from derivations._errors import InvalidParameter
-from derivations._symbols import B, eta, gamma, lambda_j, rho, t
+from derivations._symbols import B, eta, gamma, rho, t
 
 R = sp.Rational
 
@@ -106,75 +105,30 @@ def test_the_overdamped_sde_is_the_limit_of_the_exact_discrete_variance() -> Non
     assert gaps[1] < gaps[0] / 5
 
 
-def test_printed_theorem3_does_not_reduce_to_theorem2_at_gamma_zero() -> None:
-    d = hb.theorem3_minus_theorem2_at_gamma_zero()
-    expected = eta**2 * sp.Abs(lambda_j) * (1 - sp.exp(-eta / t)) ** 2 / (2 * B)
-    assert sp.simplify(d - expected) == 0
-    assert d != 0
+def test_the_overdamped_delta_is_the_sde_variance_and_the_limit_for_negative_curvature_too() -> None:
+    assert sp.simplify(hb.overdamped_delta() - hb.overdamped_variance()) == 0
+    # a < 0 (an escape direction): the limit algebra was done for a > 0; check the analytic continuation
+    f = sp.lambdify((hb.a, hb.q, eta, gamma, t), hb.overdamped_delta(), "math")
+    gaps = []
+    for e_ in (0.01, 0.001):  # float covariance propagation: exact rationals grow too long at 1000 steps
+        exact = _cov_propagation(round(1 / e_), -1.0, 1.0, e_, 0.5)
+        gaps.append(abs(exact / f(-1.0, 1.0, e_, 0.5, 1.0) - 1))
+    assert gaps[1] < gaps[0] / 5
 
 
-def test_printed_theorem3_does_not_vanish_at_t_zero() -> None:
-    assert sp.simplify(hb.printed_theorem3_at_t_zero() - eta**2 * sp.Abs(lambda_j) / (2 * (1 - gamma) ** 3 * B)) == 0
+def test_the_overdamped_limit_exists_exactly_for_momentum_below_one() -> None:
+    assert hb.overdamped_validity() == (gamma < 1)
+    assert hb.last_kick_coefficient() == -eta
 
 
-def test_printed_c4_equals_theorem2s_exponent() -> None:
-    p3 = hb.printed_theorem3(momentum=0)
-    exps = {e.args[0] for e in p3.atoms(sp.exp)}
-    assert -2 * lambda_j * (1 + rho * lambda_j) ** 2 * t in exps
+def test_curvature_and_noise_are_read_off_the_sam_update() -> None:
+    from derivations.sam_sde import drift_and_noise
 
-
-def test_the_printed_second_term_is_the_overdamped_composed_gradient_variance() -> None:
-    a_, q_ = hb.curvature_and_noise("composed_gradient")
-    od = hb.overdamped_variance().subs({hb.a: a_, hb.q: q_})
-    first_term = hb.printed_theorem3() - od
-    c1_term = eta**2 * sp.Abs(lambda_j) / 2 * (1 - sp.exp(-eta * (1 - gamma) / t)) ** 2 / ((1 - gamma) ** 3 * B)
-    assert sp.simplify(first_term - c1_term) == 0
-
-
-def test_compare_theorem3_reports_consistent_numbers() -> None:
-    c = hb.compare_theorem3(reading="composed_gradient", lam=-1, radius=R(1, 10), step=R(1, 100), momentum=R(1, 2), batch=4, n_steps=50)
-    assert c.params["t"] == R(1, 2)
-    assert abs(c.relative_error_overdamped) < 1e-5  # the printed extra term is O(eta^2)
-    assert c.relative_error_exact > 0.05  # the discrete heavy ball differs by far more at this eta
-
-
-@pytest.mark.parametrize(
-    ("wrt", "lambda_sign", "rho_side", "expected"),
-    [
-        ("B", 1, None, False), ("B", -1, None, False),
-        ("gamma", 1, None, True), ("gamma", -1, None, True),
-        ("rho", 1, None, False), ("rho", -1, "below", False), ("rho", -1, "above", True), ("rho", -1, None, None),
-    ],
-)
-def test_derivative_signs_agree_with_high_precision_differences(wrt, lambda_sign, rho_side, expected) -> None:
-    dec = hb.printed_theorem3_derivative_sign(wrt, lambda_sign=lambda_sign, rho_side=rho_side)
-    assert dec.positive is expected
-    f = sp.lambdify((lambda_j, rho, eta, gamma, B, t), hb.printed_theorem3(), "mpmath")
-    rng = np.random.default_rng(7)  # fixed seed: deterministic sample of parameter points
-    with mpmath.workdps(40):  # 40 digits: the central difference below is accurate to ~1e-25
-        for _ in range(20):
-            lam = lambda_sign * rng.uniform(0.2, 5)
-            r = rng.uniform(0, 3)
-            if rho_side == "below":
-                r = rng.uniform(0, 0.95) / abs(lam)
-            elif rho_side == "above":
-                r = rng.uniform(1.05, 4) / abs(lam)
-            p = [mpmath.mpf(lam), mpmath.mpf(r), mpmath.mpf(rng.uniform(1e-3, 0.1)), mpmath.mpf(rng.uniform(0, 0.95)),
-                 mpmath.mpf(int(rng.integers(1, 64))), mpmath.mpf(rng.uniform(0.05, 3))]
-            i = {"rho": 1, "gamma": 3, "B": 4}[wrt]
-            h = mpmath.mpf("1e-12")
-            hi, lo = list(p), list(p)
-            hi[i] += h
-            lo[i] -= h
-            d = (f(*hi) - f(*lo)) / (2 * h)
-            if expected is not None:
-                assert (d > 0) == expected
-
-
-def test_curvature_and_noise_table() -> None:
     L = sp.Symbol("L", positive=True)
+    for reading in hb.READINGS:
+        assert hb.curvature_and_noise(reading) == drift_and_noise(reading)
     assert hb.curvature_and_noise("plain", lam=-L) == (-L * (1 - rho * L), L / B)
-    assert hb.curvature_and_noise("composed_gradient", lam=L)[0] == L * (1 + rho * L) ** 2
+    assert sp.simplify(hb.curvature_and_noise("composed_gradient", lam=L)[0] - L * (1 + rho * L) ** 2) == 0
     assert hb.curvature_and_noise("positive_part", lam=-L)[1] == 0
     assert sp.simplify(hb.curvature_and_noise("same_batch", lam=L)[1] - (1 + rho * L) ** 2 * L / B) == 0
 
@@ -186,8 +140,6 @@ def test_curvature_and_noise_table() -> None:
         pytest.param(lambda: hb.second_moments_exact(-1, curvature=1, noise=1, step=R(1, 10), momentum=0), r"n_steps=-1 must be >= 0", id="negative-steps"),
         pytest.param(lambda: hb.second_moments_exact(3, curvature=1, noise=1, step=R(1, 10), momentum=1), r"momentum=1 must be in \[0, 1\)", id="momentum-one"),
         pytest.param(lambda: hb.second_moments_exact(3, curvature=1, noise=1, step=-0.1, momentum=0), r"step=-0.1 must be > 0", id="negative-step"),
-        pytest.param(lambda: hb.printed_theorem3_derivative_sign("t", lambda_sign=1), r"wrt='t' must be one of", id="bad-wrt"),
-        pytest.param(lambda: hb.printed_theorem3_derivative_sign("rho", lambda_sign=1, rho_side="above"), r"rho_side='above' must be None", id="side-for-positive"),
     ],
 )
 def test_invalid_inputs_raise_invalid_parameter(call, match: str) -> None:

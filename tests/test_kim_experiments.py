@@ -10,6 +10,7 @@ import sympy as sp
 
 from derivations._errors import InvalidParameter
 from verify import _kim_experiments as ke
+from verify import _kim_plots as kp
 
 
 def test_the_beale_saddle_hessian_is_exact() -> None:
@@ -103,6 +104,19 @@ def test_the_cosine_after_the_saddle_spans_minus_one_to_one(beale) -> None:
     assert never.reached_at is None and math.isnan(never.mean)
 
 
+def test_the_simulator_step_agrees_with_the_one_step_definition() -> None:
+    from derivations import discrete_sam as ds
+
+    # on a quadratic the simulator's update (gradient lambdified from the loss) is the derived step exactly
+    H = sp.diag(-1, 2)
+    u = sp.Matrix([sp.Rational(3, 10), sp.Rational(-1, 5)])
+    grad = lambda a, b: (-a, 2 * b)  # noqa: E731 - gradient of the quadratic with Hessian H
+    for method in ("gd", "plain", "normalised"):
+        step = ke._step_factory(grad, method, 0.3, 0.1)
+        exact = ds.sam_step(H, u, reading=method).subs({ds.eta: sp.Rational(1, 10), ds.rho: sp.Rational(3, 10)})
+        assert step(0.3, -0.2)[:2] == pytest.approx([float(v) for v in exact], rel=1e-13)
+
+
 def test_classify_labels_synthetic_paths() -> None:
     k = np.arange(400)
     shrinking = np.stack([0.9**k, 0 * k], axis=1).astype(float)
@@ -119,8 +133,8 @@ def test_classify_labels_synthetic_paths() -> None:
 
 def test_figures_are_written(tmp_path, quadratic, beale) -> None:
     p1, p2 = tmp_path / "q.png", tmp_path / "b.png"
-    ke.plot_quadratic_saddle(quadratic, str(p1))
-    ke.plot_beale_trajectories(beale, str(p2))
+    kp.plot_quadratic_saddle(quadratic, str(p1))
+    kp.plot_beale_trajectories(beale, str(p2))
     assert p1.stat().st_size > 10_000 and p2.stat().st_size > 10_000
 
 

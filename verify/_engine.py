@@ -309,12 +309,15 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
             checks.append(undecided(m, f"declared method {m!r} produced no counted result at level {level.name!r}",
                                     skipped=True))
     if parts:
+        stmt_verdict, _ = combine_parts(tuple(parts))
         # extra checks attach to the whole statement: fold them in as one more part
         extra = tuple(c for c in checks if c.part is None and c.counts)
         if extra:
             v, cx = combine_checks(extra)
             parts.append(PartResult("extra", v, extra, cx))
         verdict, cx = combine_parts(tuple(parts))
+        if verdict != "refuted" and stmt_verdict == "proved":
+            verdict = "proved"  # as for a single statement: numerical extras can refute a proof, never downgrade it
     else:
         verdict, cx = combine_checks(tuple(checks))
     steps = tuple((label, latex(obj)) for label, obj in claim.derivation(reading).steps)

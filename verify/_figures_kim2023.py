@@ -21,10 +21,12 @@ MC_PATHS = {"fast": 4_000, "full": 64_000}
 
 
 def _beale_figures(out_dir: pathlib.Path, level: str) -> list[pathlib.Path]:
-    from ._checks_kim2023_ext import beale_results
-    from ._kim_experiments import plot_beale_trajectories
+    from derivations import get_claim
 
-    res = beale_results(level)
+    from ._kim_exp_checks import _beale_setting, beale_results
+    from ._kim_plots import plot_beale_trajectories
+
+    res = beale_results(level, *_beale_setting(get_claim("kim2023.exp.beale")))
     paths = []
     for reading in ("plain", "normalised"):
         runs = {k: v for k, v in res.runs.items() if k == "gd" or k.startswith(reading + " ")}
@@ -40,7 +42,6 @@ def _thm2_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
 
     from derivations import get_claim
     from derivations._symbols import B, eta, lambda_j, rho, t
-    from derivations.kim2023 import printed_variance
 
     from ._checks_kim2023 import sde_coefficients
     from ._sim import simulate_linear_sde
@@ -51,7 +52,7 @@ def _thm2_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
     point = {lambda_j: lam, rho: r, eta: e, B: b}
     ts = np.linspace(0.0, 2.0, 81)
     fig, ax = plt.subplots(figsize=(7.5, 5))
-    printed = sp.lambdify(t, printed_variance().subs(point), "numpy")
+    printed = sp.lambdify(t, claim.statement.rhs.subs(point), "numpy")  # the printed side, read from the claim
     ax.plot(ts, printed(ts), "k-", lw=2.5, label="printed Theorem 2")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2301]))
     t_mc = np.array([0.25, 0.5, 1.0, 1.5, 2.0])
@@ -79,20 +80,30 @@ def _thm2_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
 def _thm3_figure(out_dir: pathlib.Path) -> pathlib.Path:
     import matplotlib.pyplot as plt
 
-    from ._checks_kim2023_ext import _model_delta, printed_delta_value
+    from derivations import get_claim
+    from derivations._symbols import B, eta, gamma, lambda_j, rho
+    from derivations.kim2023_ext import k
 
+    from ._kim_thm3_model import model_delta
+
+    claim = get_claim("kim2023.thm3")
     lam, r, e, b, kk = (THM3_POINT[x] for x in ("lambda_j", "rho", "eta", "B", "k"))
     gammas = [Fraction(i, 40) for i in range(39)]
-    tt = e * kk
+    printed = claim.statement.rhs.subs({lambda_j: lam, rho: r, eta: e, B: b, k: kk})  # the printed side, from the claim
     fig, ax = plt.subplots(figsize=(7.5, 5))
     g = [float(x) for x in gammas]
-    ax.semilogy(g, [float(printed_delta_value(lam, r, e, x, b, tt)) for x in gammas], "k-", lw=2.5, label="printed Theorem 3")
-    for reading, style in (("plain", "o-"), ("same_batch", "s-"), ("overdamped", "--")):
-        vals = [float(_model_delta(reading, lam, r, e, x, b, kk)) for x in gammas]
-        ax.semilogy(g, vals, style, ms=3, lw=1.2, label=f"{reading} ({'exact discrete' if reading != 'overdamped' else 'continuous limit'})")
+    ax.semilogy(g, [float(sp.N(printed.subs(gamma, sp.Rational(x.numerator, x.denominator)), 30)) for x in gammas], "k-",
+                lw=2.5, label="printed Theorem 3")
+    styles = {"plain": "o-", "same_batch": "s-", "overdamped": "--", "overdamped_composed": ":"}
+    for reading in claim.reading_names:
+        vals = [float(model_delta(claim, reading, lam, e, kk, x, r, b)) for x in gammas]
+        kind = claim.derivation(reading).model["kind"]
+        ax.semilogy(g, vals, styles.get(reading, "-"), ms=3, lw=1.2,
+                    label=f"{reading} ({'exact discrete' if kind == 'discrete' else 'continuous limit'})")
     ax.set_xlabel("momentum gamma")
     ax.set_ylabel("Delta_SAM = E (w - d)^2")
-    ax.set_title(f"Theorem 3 at t = eta k = {float(tt):g} (eta = {float(e):g}, k = {kk}), lambda = {float(lam):g}, rho = {float(r):g}, B = {b}")
+    ax.set_title(f"Theorem 3 at t = eta k = {float(e * kk):g} (eta = {float(e):g}, k = {kk}), lambda = {float(lam):g}, "
+                 f"rho = {float(r):g}, B = {b}")
     ax.legend(fontsize=7)
     fig.tight_layout()
     p = out_dir / "kim2023_thm3_gamma.png"
@@ -106,7 +117,7 @@ def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Pat
 
     Beale trajectories of GD and SAM per reading (saddle and minimum marked); Theorem 2's variance
     against t (printed, each reading's derived variance, Monte Carlo with 95 % error bars); Theorem 3's
-    Delta against gamma (printed against the exact discrete heavy ball and the over-damped limit).
+    Delta against gamma (printed, read from the claim, against each reading's model).
     """
     import matplotlib
 

@@ -10,6 +10,9 @@ Three experiments, each returning frozen dataclasses with the numbers behind eve
 * :func:`cosine_summary`: the series ``cos(grad l(w_t), grad l(w_t^p))`` after a SAM run reaches the
   saddle (fraction of steps near +-1, sign changes).
 
+The losses are those declared with the claims (:mod:`derivations.kim2023_ext`); the SAM update rule
+here is tested against :func:`derivations.discrete_sam.sam_step`; the figures are in :mod:`verify._kim_plots`.
+
 Precision: near a saddle ``d`` a float64 iterate ``w`` stores ``w - d`` only to ``1e-16 |d|``, and the
 gradient there is a difference of O(1) terms. Every run therefore iterates the displacement
 ``u = w - d`` and evaluates the loss's gradient from the polynomial expanded exactly around ``d``
@@ -41,8 +44,7 @@ __all__ = [
     "CosineSummary",
     "cosine_summary",
     "classify",
-    "plot_quadratic_saddle",
-    "plot_beale_trajectories",
+    "window_distances",
 ]
 
 PRECISION_NOTE = (
@@ -259,7 +261,9 @@ def run_quadratic_saddle(
     lr = check_positive("lr", lr)
     rho = check_nonnegative("rho", rho)
     n_steps = check_integer("n_steps", n_steps, minimum=1)
-    f = _x**2 - _y**2
+    from derivations.kim2023_ext import QUADRATIC_SADDLE_LOSS, x_, y_
+
+    f = QUADRATIC_SADDLE_LOSS.subs({x_: _x, y_: _y}, simultaneous=True)
     grad = sp.lambdify((_u1, _u2), [sp.diff(f, v).subs({_x: _u1, _y: _u2}) for v in (_x, _y)], "math")
     runs = {
         m: _run(
@@ -291,8 +295,10 @@ def run_quadratic_saddle(
 
 
 def _beale_expr() -> sp.Expr:
-    R = sp.Rational
-    return (R(3, 2) - _x + _x * _y) ** 2 + (R(9, 4) - _x + _x * _y**2) ** 2 + (R(21, 8) - _x + _x * _y**3) ** 2
+    """Beale's function in ``x, y`` (the experiment's loss, declared with the claim in :mod:`derivations.kim2023_ext`)."""
+    from derivations.kim2023_ext import BEALE_LOSS, x_, y_
+
+    return BEALE_LOSS.subs({x_: _x, y_: _y}, simultaneous=True)
 
 
 @dataclass(frozen=True)
@@ -442,64 +448,11 @@ def cosine_summary(run: Run, *, radius: float = 0.05, tol: float = 0.01) -> Cosi
     )
 
 
-# ----------------------------------------------------------------------------- figures
-
-
-def plot_quadratic_saddle(results: QuadraticSaddleResults, path: str) -> None:
-    """Save a figure of the GD and SAM trajectories on ``x^2 - y^2`` (saddle marked) to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for name, run in results.runs.items():
-        label = name if name == "gd" else f"{name} SAM, rho={run.rho:g}: {run.classification}"
-        ax.plot(run.path[:, 0], run.path[:, 1], label=label, lw=1.2)
-        ax2.semilogy(np.hypot(run.path[:, 0], run.path[:, 1]), label=name)
-    ax.plot([0], [0], "kx", ms=10, label="saddle (0, 0)")
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_title(f"f = x^2 - y^2, lr={results.lr:g}, {results.n_steps} steps")
-    ax.set_ylim(-1, 1)  # GD leaves along y; the SAM runs stay within this band
-    ax.legend(fontsize=7)
-    ax2.set_xlabel("step")
-    ax2.set_ylabel("distance to saddle")
-    ax2.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def plot_beale_trajectories(results: BealeResults, path: str) -> None:
-    """Save a figure of the Beale runs over the loss contours (saddle and minimum marked) to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    f = sp.lambdify((_x, _y), _beale_expr(), "numpy")
-    xs, ys = np.meshgrid(np.linspace(-1.0, 4.0, 300), np.linspace(-0.5, 2.5, 300))
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 5))
-    ax.contour(xs, ys, np.log1p(f(xs, ys)), levels=30, cmap="Greys", linewidths=0.5)
-    for name, run in results.runs.items():
-        p = run.path[np.all(np.isfinite(run.path), axis=1)]
-        p = p[np.all(np.abs(p) < 10, axis=1)]
-        ax.plot(p[:, 0], p[:, 1], lw=1.0, label=f"{name}: {run.classification}")
-        d = np.hypot(run.path[:, 0] - BEALE_SADDLE[0], run.path[:, 1] - BEALE_SADDLE[1])
-        ok = np.isfinite(d) & (d < 1e6) & (d > 0)  # diverged runs leave after a step or two; keep the axis finite
-        ax2.semilogy((np.arange(len(d)) * run.stride)[ok], d[ok], label=name)
-    ax.plot(*BEALE_SADDLE, "rx", ms=10, label="saddle (0, 1)")
-    ax.plot(*BEALE_MINIMUM, "g*", ms=12, label="minimum (3, 0.5)")
-    ax.set_xlim(-1, 4)
-    ax.set_ylim(-0.5, 2.5)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_title(f"Beale, lr={results.lr:g}, {results.n_steps} steps")
-    ax.legend(fontsize=6)
-    ax2.set_xlabel("step")
-    ax2.set_ylabel("distance to saddle (0, 1)")
-    ax2.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def window_distances(run: Run, point: tuple[float, float]) -> np.ndarray:
+    """Distances of the last quarter of ``run``'s saved path to ``point`` (original coordinates)."""
+    p = run.path[np.all(np.isfinite(run.path), axis=1)] if run.classification != "diverged" else run.path
+    w0 = max(0, len(p) - max(len(p) // 4, 2))
+    tail = p[w0:]
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.hypot(tail[:, 0] - point[0], tail[:, 1] - point[1])
+    return np.where(np.isfinite(d), d, np.inf)
