@@ -15,7 +15,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ._errors import LatexParseError
 
-__all__ = ["latex", "parse_latex"]
+__all__ = ["latex", "parse_latex", "implicit_products"]
 
 
 class _Printer(LatexPrinter):
@@ -89,6 +89,36 @@ def match_symbols(
     return repl, unknown
 
 
+def implicit_products(
+    expr: sp.Basic, symbols: Iterable[sp.Symbol], *, key: Callable[[str], str] = _normal
+) -> sp.Basic:
+    """Read the parser's calls of a declared *symbol* as products: ``\\eta(1+h)`` is ``eta * (1 + h)``.
+
+    SymPy's parser reads a letter followed by a parenthesis as a function call, and an exponent
+    after the parenthesis as applying to the call: ``\\lambda_j(1+\\rho\\lambda_j)^2`` comes back as
+    ``lambda_j(1 + rho lambda_j)**2``. For a name that is a declared symbol the juxtaposition is a
+    product and the exponent belongs to the parenthesis: ``lambda_j * (1 + rho lambda_j)**2``.
+    Calls of other names (placeholder functions, unknown names) are left alone.
+    """
+    names = {key(s.name) for s in symbols}
+
+    def is_call(e: sp.Basic) -> bool:
+        return (isinstance(getattr(e, "func", None), sp.core.function.UndefinedFunction) and len(e.args) == 1
+                and key(e.func.__name__) in names)
+
+    def fix(e: sp.Basic) -> sp.Basic:
+        if e.is_Atom:
+            return e
+        if isinstance(e, sp.Pow) and is_call(e.base):
+            return sp.Symbol(e.base.func.__name__) * fix(e.base.args[0]) ** fix(e.exp)
+        if is_call(e):
+            return sp.Symbol(e.func.__name__) * fix(e.args[0])
+        args = [fix(a) for a in e.args]
+        return e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+
+    return fix(expr)
+
+
 def sympy_parse(text: str) -> sp.Basic:
     """SymPy's own LaTeX parser, with every parser failure turned into :class:`LatexParseError`."""
     from sympy.parsing.latex import parse_latex as _sympy_parse
@@ -103,12 +133,14 @@ def parse_latex(text: str, symbols: Iterable[sp.Symbol] = ()) -> sp.Expr:
     """Parse LaTeX into SymPy, mapping names onto ``symbols`` (so their assumptions are kept).
 
     ``lambda_{j}`` from the parser is matched to ``Symbol("lambda_j")``, a bare ``e`` is Euler's
-    number, and ``\\max``/``\\min`` become ``Max``/``Min``. Raises :class:`LatexParseError` naming the
-    text and the parser's complaint when the text cannot be parsed.
+    number, ``\\max``/``\\min`` become ``Max``/``Min``, and a declared symbol before a parenthesis
+    is a product (:func:`implicit_products`: ``\\eta(1+h)^2`` is ``eta (1 + h)^2``). Raises
+    :class:`LatexParseError` naming the text and the parser's complaint when the text cannot be parsed.
     """
     if not isinstance(text, str) or not text.strip():
         raise LatexParseError(f"text={text!r} must be a non-empty LaTeX string")
-    expr = sympy_parse(text)
+    symbols = list(symbols)
+    expr = implicit_products(sympy_parse(text), symbols)
     repl, _ = match_symbols(expr, symbols)
     expr = expr.xreplace(repl)
     funcs = {"max": sp.Max, "min": sp.Min}

@@ -7,17 +7,22 @@ The covariance ``Sigma(t) = E[(w - d)(w - d)^T]`` of a process started at ``w(0)
 which follows from Ito's formula applied to ``(w - d)(w - d)^T``. When ``A`` and ``D`` are diagonal
 (the eigenbasis of a quadratic loss, where every reading of Kim et al. lives) the ODE splits into one
 scalar equation per eigendirection, ``v' = -2 a v + q``, which :func:`solve_variance_ode` solves with
-``sympy.dsolve`` — the solution is derived, not typed in.
+``sympy.dsolve`` — the solution is derived, not typed in. Otherwise ``Sigma(t) = S - e^{-At} S e^{-A^T t}``
+with the stationary ``S`` of :func:`lyapunov_solve` and ``e^{-At}`` from :func:`matrix_exponential`
+(symbolic when ``A``'s characteristic polynomial splits into factors of degree <= 2, numeric for a
+numeric ``A`` otherwise).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sympy as sp
 
-__all__ = ["LinearSDE", "solve_variance_ode", "ou_parameters", "variance_ode_residual"]
+__all__ = ["LinearSDE", "solve_variance_ode", "ou_parameters", "variance_ode_residual", "matrix_exponential",
+           "lyapunov_solve"]
 
 
 @lru_cache(maxsize=None)
@@ -68,6 +73,61 @@ def ou_parameters(v: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
     return a, q
 
 
+#: Digits of the numeric eigendecomposition used when ``e^{-A t}`` has no usable closed form: far
+#: more than the 15-17 digits any float check compares, and cheap for the small matrices of models.
+_NUMERIC_DPS = 30
+
+
+def _splits_in_small_factors(A: sp.Matrix) -> bool:
+    z = sp.Dummy("z")
+    _, factors = sp.factor_list(sp.fraction(sp.together(A.charpoly().as_expr(z)))[0])
+    return all(sp.degree(f, z) <= 2 for f, _ in factors)
+
+
+def _numeric_exponential(A: sp.Matrix, t: sp.Symbol) -> sp.Matrix:
+    """``e^{-A t}`` from a numeric eigendecomposition ``A = V diag(lam) V^{-1}`` (30 digits)."""
+    import mpmath
+
+    with mpmath.workdps(_NUMERIC_DPS):
+        lam, V = mpmath.eig(mpmath.matrix([[complex(sp.N(A[i, j], _NUMERIC_DPS)) for j in range(A.cols)]
+                                           for i in range(A.rows)]))
+        Vinv = mpmath.inverse(V)
+        n = A.rows
+
+        def num(x: Any) -> sp.Expr:
+            c = mpmath.mpc(x)
+            re = sp.Float(mpmath.nstr(c.real, _NUMERIC_DPS), _NUMERIC_DPS)
+            im = sp.Float(mpmath.nstr(c.imag, _NUMERIC_DPS), _NUMERIC_DPS)
+            return re if abs(c.imag) == 0 else re + sp.I * im
+
+        return sp.Matrix(n, n, lambda i, j: sum(num(V[i, k] * Vinv[k, j]) * sp.exp(-num(lam[k]) * t) for k in range(n)))
+
+
+def matrix_exponential(A: sp.Matrix, t: sp.Symbol) -> sp.Matrix:
+    """``e^{-A t}``: symbolic (Jordan form) when ``A``'s characteristic polynomial has factors of degree <= 2,
+    numeric for a numeric ``A`` otherwise (a parametric ``A`` then raises ``NotImplementedError``)."""
+    if A.is_diagonal():
+        return sp.diag(*[sp.exp(-A[i, i] * t) for i in range(A.rows)])
+    if _splits_in_small_factors(A):
+        return (-A * t).exp().applyfunc(sp.simplify)
+    if not A.free_symbols:
+        return _numeric_exponential(A, t)
+    raise NotImplementedError(
+        f"e^(-A t) for A = {A.tolist()}: its characteristic polynomial has an irreducible factor of degree > 2, "
+        "so the eigendecomposition has no closed form; give numeric drift coefficients or use the stationary quantities"
+    )
+
+
+def lyapunov_solve(A: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:
+    """The symmetric ``S`` with ``A S + S A^T = Q`` (unique when no two eigenvalues of ``A`` sum to 0)."""
+    d = A.rows
+    S = sp.Matrix(d, d, lambda i, j: sp.Dummy(f"S{min(i, j)}{max(i, j)}"))
+    sol = sp.solve(list(A * S + S * A.T - Q), list(S.free_symbols), dict=True)
+    if not sol:
+        raise NotImplementedError("the stationary Lyapunov equation A S + S A^T = Q has no unique solution")
+    return S.subs(sol[0]).applyfunc(sp.factor)
+
+
 @dataclass(frozen=True)
 class LinearSDE:
     """``dw = -A (w - d) dt + sqrt(eta D) dW`` with symbolic matrices ``A`` (drift) and ``D``.
@@ -97,12 +157,17 @@ class LinearSDE:
         return self.A.is_diagonal() and self.D.is_diagonal()
 
     def covariance(self, t: sp.Symbol) -> sp.Matrix:
-        """``Sigma(t)`` from ``Sigma(0) = 0`` by solving the Lyapunov ODE per eigendirection."""
+        """``Sigma(t)`` from ``Sigma(0) = 0``: per eigendirection with dsolve, else by the matrix exponential.
+
+        Non-diagonal: ``Sigma(t) = S - e^{-A t} S e^{-A^T t}`` with ``A S + S A^T = eta D`` (differentiate
+        to recover the Lyapunov ODE; it starts at 0). ``e^{-A t}`` is symbolic or numeric as
+        :func:`matrix_exponential` can give it.
+        """
         if not self.is_diagonal():
-            raise NotImplementedError(
-                "covariance() solves the diagonal case symbolically; rotate into the eigenbasis first "
-                "or use verify's numerical Lyapunov solver"
-            )
+            S = lyapunov_solve(self.A, self.eta * self.D)
+            E = matrix_exponential(self.A, t)
+            out = S - E * S * E.T
+            return out.applyfunc(sp.expand) if E.has(sp.Float) else out.applyfunc(sp.simplify)
         # Off-diagonal entries obey s' = -(a_i + a_j) s with s(0) = 0, hence stay zero.
         return sp.diag(*[self.variance(j, t) for j in range(self.dim)])
 

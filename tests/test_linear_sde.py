@@ -72,7 +72,7 @@ def test_the_monotone_from_zero_proof_refuses_gaps_with_a_pole():
 
 
 def test_a_threshold_off_by_a_few_percent_is_found_next_to_the_hypothesis_boundary():
-    """x < 3 => x < 2.9 fails only on (2.9, 3): log-uniform draws miss it, boundary points do not."""
+    """x < 3 => x < 2.9 fails only on [2.9, 3): log-uniform draws miss it, boundary points do not."""
     import numpy as np
 
     from derivations import Implication
@@ -83,4 +83,14 @@ def test_a_threshold_off_by_a_few_percent_is_found_next_to_the_hypothesis_bounda
     dom = Domain(sets={x: sp.Interval.open(0, sp.oo)}, integer={x: False}, where=sp.true)
     stmt = Implication(x < 3, x < sp.Rational(29, 10))
     res = precision_check(stmt, dom, rng=np.random.default_rng(0), seed=0, n_random=24)
-    assert res.outcome == "fail" and 2.9 < res.counterexample.params["x"] < 3
+    # the conclusion's own boundary x = 29/10 is a counterexample too (2.9 < 3 but not 2.9 < 2.9)
+    assert res.outcome == "fail" and 2.9 <= res.counterexample.params["x"] < 3
+
+
+def test_a_coupled_linear_sde_gets_its_covariance_from_the_matrix_exponential():
+    """Non-diagonal A: Sigma(t) = S - e^{-At} S e^{-A^T t} solves the Lyapunov ODE from Sigma(0) = 0."""
+    h = sp.Symbol("h", positive=True)
+    sde = LinearSDE(A=sp.Matrix([[h, 1], [1, h]]), D=sp.eye(2), eta=eta)
+    S = sde.covariance(t)
+    assert (S.diff(t) - sde.lyapunov_rhs(S)).applyfunc(sp.simplify) == sp.zeros(2, 2)
+    assert S.subs(t, 0).applyfunc(sp.simplify) == sp.zeros(2, 2)

@@ -238,6 +238,12 @@ def validity_contains_domain(validity: sp.Basic, domain: Domain, budget: float) 
     where = sp.sympify(domain.where).xreplace(refine)
     hyps = [a for a in (list(where.args) if isinstance(where, sp.And) else [where])
             if isinstance(a, sp.core.relational.Relational) and a.rel_op in (">", ">=", "<", "<=")]
+    # each parameter's own interval (gamma in [0, 1)) is a hypothesis too
+    for s_, S in domain.sets.items():
+        if isinstance(S, sp.Interval):
+            rel = S.as_relational(s_).xreplace(refine)
+            hyps += [a for a in (rel.args if isinstance(rel, sp.And) else [rel])
+                     if isinstance(a, sp.core.relational.Relational) and a.rel_op in (">", ">=", "<", "<=")]
     for atom in atoms:
         if not isinstance(atom, sp.core.relational.Relational) or atom.rel_op not in _SIGN_TESTS:
             return None
