@@ -109,7 +109,9 @@ def implicit_products(
     def fix(e: sp.Basic) -> sp.Basic:
         if e.is_Atom:
             return e
-        if isinstance(e, sp.Pow) and is_call(e.base):
+        if isinstance(e, sp.Pow) and is_call(e.base) and not (e.exp.is_number and e.exp.is_negative):
+            # a negative power of a call comes from a denominator (\frac{x}{B(y+1)}): it covers the
+            # whole product, so only a non-negative exponent binds to the parenthesis alone
             return sp.Symbol(e.base.func.__name__) * fix(e.base.args[0]) ** fix(e.exp)
         if is_call(e):
             return sp.Symbol(e.func.__name__) * fix(e.args[0])

@@ -15,13 +15,18 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from ._latex import _Printer as _RoundTripPrinter
+
 __all__ = ["paper_latex"]
 
 _TALL = re.compile(r"\\(d?frac|sqrt|sum|prod|int|begin|binom|dfrac|tfrac|left)")
 
 
-class _PaperPrinter(LatexPrinter):
-    """SymPy's printer with implicit products and sign/Heaviside written as papers do."""
+class _PaperPrinter(_RoundTripPrinter):
+    """The round-trip printer's notation (sign, Heaviside, function powers) with implicit products and ``e^{x}``."""
+
+    def _print_ExpBase(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return LatexPrinter._print_ExpBase(self, expr, exp)
 
     def _print_Abs(self, expr: sp.Abs, exp: str | None = None) -> str:
         inner = self._print(expr.args[0])

@@ -7,7 +7,9 @@ import random
 import pytest
 import sympy as sp
 
-from derivations import LatexParseError, catalog, latex, parse_latex
+from derivations import LatexParseError, catalog, latex, paper_latex, parse_latex
+
+STYLES = {"roundtrip": latex, "paper": paper_latex}
 
 
 def _formulas():
@@ -52,9 +54,11 @@ def test_there_are_formulas_to_round_trip():
     assert len(CASES) > 20
 
 
+@pytest.mark.parametrize("style", sorted(STYLES))
 @pytest.mark.parametrize("expr, syms", CASES)
-def test_latex_parses_back_to_an_equal_expression(expr: sp.Expr, syms):
-    text = latex(expr)
+def test_latex_parses_back_to_an_equal_expression(expr: sp.Expr, syms, style: str):
+    """Both styles, the round-trip one and the paper one (implicit products), read back with the symbols declared."""
+    text = STYLES[style](expr)
     back = parse_latex(text, symbols=list(syms) + list(expr.free_symbols))
     # the printer writes theta(x) as max(0, x)/x and sign(x) as x/|x| (identities for x != 0, the
     # only case where it does so): compare modulo exactly those two identities
