@@ -1,5 +1,6 @@
 """Tests for the Chen et al. 2023 experiment: model gradients, the reduced (Gram) dynamics, Bayes risk,
-determinism across workers, the verdict rules on synthetic numbers, invalid inputs and the checks."""
+determinism across workers, critical strengths and exponent fits, invalid inputs, and the check run on a
+tiny real sweep (the claim-driven decisions and their mutants are in ``test_chen_mutants.py``)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import pytest
 import sympy as sp
 
 from derivations import get_claim
+from derivations import chen2023 as ch
 from derivations._errors import InvalidParameter
 from verify import _chen as C
+from verify import _chen_analysis as A
 from verify import _checks_chen2023 as K
 
 IDS = ("chen2023.sgd.harmful_as_quoted", "chen2023.sgd.threshold_scaling", "chen2023.sam.threshold",
@@ -167,30 +170,6 @@ def test_fit_critical_recovers_a_known_exponent(beta: float) -> None:
     json.dumps(fit.as_dict())
 
 
-@pytest.mark.parametrize(
-    ("ci", "claimed", "expected"),
-    [((0.2, 0.3), 0.25, "pass"), ((0.15, 0.2), 0.25, "fail"), ((0.3, 0.4), 0.25, "fail"),
-     ((0.0, 0.5), 0.25, "inconclusive"), ((-math.inf, math.inf), 0.25, "inconclusive")],
-    ids=["contains-narrow", "excludes-below", "excludes-above", "too-wide", "censored"],
-)
-def test_the_exponent_rule_supports_refutes_or_abstains(ci, claimed, expected) -> None:
-    assert K.exponent_outcome(ci, claimed) == expected
-
-
-@pytest.mark.parametrize(
-    ("exp_ci", "ratios", "converged", "expected"),
-    [((-0.05, 0.05), [(0.3, 0.5), (0.2, 0.4)], True, "pass"),
-     ((-0.05, 0.05), [(1.1, 1.3), (0.2, 0.4)], True, "fail"),
-     ((0.3, 0.4), [(0.3, 0.5)], True, "fail"),
-     ((0.05, 0.15), [(0.3, 0.5)], True, "inconclusive"),
-     ((-0.05, 0.05), [(0.8, 1.2)], True, "inconclusive"),
-     ((-0.05, 0.05), [(0.3, 0.5)], False, "inconclusive")],
-    ids=["flat-and-below", "above-sgd", "polynomial", "polylog-possible", "ratio-contains-1", "not-converged"],
-)
-def test_the_sam_threshold_rule(exp_ci, ratios, converged, expected) -> None:
-    assert K.sam_threshold_outcome(exp_ci, ratios, converged=converged)[0] == expected
-
-
 # -- invalid inputs --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("make", "message"),
@@ -204,13 +183,14 @@ def test_the_sam_threshold_rule(exp_ci, ratios, converged, expected) -> None:
         (lambda: C.sample_data(np.random.default_rng(0), n=3, d=10, P=2, mu_norm=0.0, sigma_p=1.0, label_noise=0.1),
          "mu_norm=0.0 must be > 0"),
         (lambda: C.SweepGrid(d_values=(100,), mu_values=(2.0, 1.0), n_seeds=2), "must be increasing"),
+        (lambda: C.SweepGrid(d_values=(100,), mu_values=(0.0, 1.0), n_seeds=2), "mu_values=0.0 must be > 0"),
         (lambda: C.SweepGrid(d_values=(100,), mu_values=(1.0, 2.0), n_seeds=1), "n_seeds=1 must be >= 2"),
         (lambda: C.run_sweep(TINY, C.SweepGrid((40,), (1.0, 2.0), 2), np.random.SeedSequence(0), max_workers=0),
          "max_workers=0 must be >= 1"),
         (lambda: C.run_sweep(TINY, C.SweepGrid((40,), (1.0, 2.0), 2), 5), "seedseq=5 must be a numpy SeedSequence"),
         (lambda: C.train_explicit(np.zeros((2, 3)), np.zeros((1, 2, 3)), np.ones(1), [], eta=0.0), "eta=0.0 must be > 0"),
     ],
-    ids=["n", "batch", "label-noise", "sigma-p", "d-zero", "d-small", "mu", "grid-order", "seeds", "workers",
+    ids=["n", "batch", "label-noise", "sigma-p", "d-zero", "d-small", "mu", "grid-order", "grid-mu", "seeds", "workers",
          "seedseq", "eta"],
 )
 def test_invalid_inputs_raise_errors_naming_the_argument(make, message) -> None:
@@ -219,52 +199,123 @@ def test_invalid_inputs_raise_errors_naming_the_argument(make, message) -> None:
     assert message in str(e.value)
 
 
-# -- claims and checks -----------------------------------------------------------------------------
-def test_the_four_claims_are_registered_with_the_experiment_method() -> None:
-    for cid in IDS:
+# -- claims and the check on a tiny real sweep ------------------------------------------------------
+def test_the_four_claims_declare_the_experiment_and_its_checker_emits_exactly_that() -> None:
+    from verify._engine import checkers_of
+
+    for cid in K.IDS:
         c = get_claim(cid)
         assert c.reading_names == ("default",)
         assert c.checks == ("experiment",)
-    from derivations import chen2023 as ch
-
+        assert [k.methods for k in checkers_of(cid)] == [("experiment",)]
+        for level in ("fast", "full"):  # every level has its declared sizes
+            spec = A.experiment_spec(c, level)
+            assert spec.grid.n_seeds >= 2 and spec.n_boot >= 1000
     assert ch.exponent_in_d(ch.critical_signal_from_condition()) == sp.Rational(1, 4)
     assert ch.exponent_in_d(ch.critical_signal_from_condition(ch.harmful_condition())) == sp.Rational(1, 4)
+    # the claimed exponent is data of the statement, derived from the printed condition
+    assert get_claim("chen2023.sgd.threshold_scaling").statement.rhs == sp.Rational(1, 4)
 
 
-@pytest.fixture()
-def tiny_level(monkeypatch):
-    grid = C.SweepGrid(d_values=(16, 64, 256), mu_values=tuple(np.geomspace(0.2, 8.0, 8)), n_seeds=3)
-    monkeypatch.setitem(C.LEVEL_SWEEPS, "fast", (replace(TINY, max_epochs=40), grid))
-    monkeypatch.setattr(K, "_CACHE", {})
-    return grid
+#: A tiny experiment (n = 4, a handful of d and ||mu||): seconds to simulate, enough to exercise every path.
+TINY_EXPERIMENT = {
+    **ch.EXPERIMENT,
+    "bind": {**ch.EXPERIMENT["bind"], ch.n: 4},
+    "simulator": {"m": 2, "batch": 2, "n_test": 400, "record_epochs": 30},
+    "levels": {"fast": {"d": (16, 64, 256), "mu": tuple(np.geomspace(0.2, 8.0, 8)), "n_seeds": 3,
+                        "max_epochs": 30, "n_boot": 200}},
+}
 
 
-def test_every_check_returns_json_ready_numbers_with_intervals(tiny_level) -> None:
+def _tiny(cid: str):
+    c = get_claim(cid)
+    return replace(c, extras={**c.extras, "experiment": TINY_EXPERIMENT})
+
+
+def test_every_check_returns_a_decision_or_a_reason_with_json_ready_data(monkeypatch) -> None:
     from verify import check
 
-    for cid in IDS:
-        (r,) = check(cid, level="fast", rng=3)
-        assert r.verdict in ("supported", "refuted", "inconclusive")
+    monkeypatch.setattr(A, "_CACHE", {})
+    for cid in K.IDS:
+        (r,) = check(_tiny(cid), level="fast", rng=3)
         (c,) = r.checks
         assert c.method == "experiment" and c.seed == 3
-        d = json.loads(json.dumps(r.to_dict()))
-        assert d["checks"][0]["data"]["grid"]["d"] == [16, 64, 256]
+        d = json.loads(json.dumps(r.to_dict(), allow_nan=False, default=str))
+        ch_ = d["checks"][0]
+        assert ("decision" in ch_) != (c.outcome in ("inconclusive", "skipped"))
+        if c.outcome in ("pass", "fail"):
+            assert c.decision.holds() == (c.outcome == "pass")
+        else:
+            assert c.reason
+        assert ch_["data"]["grid"]["d"] == [16, 64, 256]
         if c.outcome == "fail":
             assert r.counterexample is not None
-    data = check(IDS[1], level="fast", rng=3)[0].checks[0].data
-    assert {"exponent", "exponent_ci", "mu_c", "mu_c_ci"} <= set(data["sgd"])
-    assert len(K._CACHE) == 1  # the four claims shared one sweep
+    assert len(A._CACHE) == 1  # the four claims shared one sweep
 
 
-def test_figures_are_written(tiny_level, tmp_path: pathlib.Path) -> None:
+def test_figures_are_written(monkeypatch, tmp_path: pathlib.Path) -> None:
+    from verify import _chen_figures as F
+
+    monkeypatch.setattr(A, "_CACHE", {})
+    monkeypatch.setattr(F, "get_claim", lambda cid: _tiny(cid))
     paths = K.figures(tmp_path, level="fast", seed=3)
     assert [p.name for p in paths] == ["chen2023_test_error_heatmaps.png", "chen2023_coefficient_trajectories.png"]
     assert all(p.stat().st_size > 10_000 for p in paths)
 
 
-@pytest.mark.slow
-def test_the_fast_level_runs_all_four_claims() -> None:
-    from verify import check
+def test_an_experiment_without_its_declaration_is_an_error_naming_it() -> None:
+    c = replace(get_claim("chen2023.sgd.threshold_scaling"), extras={})
+    with pytest.raises(InvalidParameter, match="extras\\['experiment'\\]"):
+        A.experiment_spec(c, "fast")
+    with pytest.raises(InvalidParameter, match="level='huge'"):
+        A.experiment_spec(get_claim("chen2023.sgd.threshold_scaling"), "huge")
 
-    verdicts = {cid: check(cid, level="fast", rng=0)[0].verdict for cid in IDS}
-    assert set(verdicts) == set(IDS)
+
+# -- the bootstrap decision of a statement ----------------------------------------------------------
+def _grid_and_sample(center: float, spread: float, n: int = 4000):
+    from verify._chen_logic import Grid
+
+    x = sp.Dummy("x")
+    reps = np.concatenate([[center], center + spread * np.random.default_rng(0).standard_normal(n)])  # fixed seed
+    grid = Grid((ch.d,), (np.array([400.0, 1600.0]),))
+    return x, grid, {x: reps.reshape(-1, 1)}
+
+
+@pytest.mark.parametrize(
+    ("center", "spread", "rel", "expected"),
+    [(0.25, 0.01, "eq", "holds"), (0.25, 0.2, "eq", "undecided"), (0.5, 0.01, "eq", "refuted"),
+     (0.1, 0.01, "lt", "holds"), (0.3, 0.01, "lt", "refuted"), (0.25, 0.05, "lt", "undecided"),
+     (0.25, 0.01, "ne", "refuted"), (0.5, 0.01, "ne", "holds")],
+    ids=["eq-narrow", "eq-too-wide", "eq-excluded", "lt-below", "lt-above", "lt-straddles", "ne-equal", "ne-apart"],
+)
+def test_a_sampled_relation_is_confirmed_excluded_or_left_open_by_its_interval(center, spread, rel, expected) -> None:
+    from verify._chen_logic import evaluate
+
+    x, grid, samples = _grid_and_sample(center, spread)
+    q = sp.Rational(1, 4)
+    concl = {"eq": sp.Eq(x, q), "lt": sp.Lt(x, q), "ne": sp.Ne(x, q)}[rel]
+    ev = evaluate(None, concl, grid=grid, samples=samples, where=sp.true, alpha=0.05, resolution=0.1)
+    assert ev.n_tests == 1  # the same sample at both d: one test, not two
+    got = "holds" if ev.holds else "refuted" if ev.refuted else "undecided"
+    assert got == expected
+
+
+def test_an_implication_is_decided_only_where_its_hypothesis_holds() -> None:
+    from verify._chen_logic import evaluate
+
+    x, grid, samples = _grid_and_sample(0.5, 0.01)
+    # false conclusion (x < 1/4), but the hypothesis d >= 10^4 holds at no grid point: vacuously true
+    ev = evaluate(sp.Ge(ch.d, 10_000), sp.Lt(x, sp.Rational(1, 4)), grid=grid, samples=samples, where=sp.true,
+                  alpha=0.05)
+    assert ev.holds and ev.n_tests == 0
+    ev = evaluate(sp.Ge(ch.d, 1600), sp.Lt(x, sp.Rational(1, 4)), grid=grid, samples=samples, where=sp.true,
+                  alpha=0.05)
+    assert ev.refuted and grid.point(ev.worst) == {"d": 1600}
+
+
+def test_an_equation_between_sampled_quantities_needs_a_resolution() -> None:
+    from verify._chen_logic import evaluate
+
+    x, grid, samples = _grid_and_sample(0.25, 0.01)
+    with pytest.raises(InvalidParameter, match="resolution"):
+        evaluate(None, sp.Eq(x, sp.Rational(1, 4)), grid=grid, samples=samples, where=sp.true, alpha=0.05)
