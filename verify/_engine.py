@@ -272,16 +272,11 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
     domain = domain_of(claim)
     checks: list[CheckResult] = []
     parts: list[PartResult] = []
-    if isinstance(stmt, AllOf):
-        for name, sub in stmt.parts:
-            cs = _check_statement(claim, reading, sub, domain, level, seed, name, validity=validity)
-            verdict, cx = combine_checks(tuple(cs))
-            parts.append(PartResult(name, verdict, tuple(cs), cx))
-            checks += cs
-    else:
-        checks += _check_statement(claim, reading, stmt, domain, level, seed, None, validity=validity)
+    # claim-specific checkers first: their results tagged with a part of a compound statement join
+    # that part's evidence; the others attach to the whole statement
     families: list[dict[str, object]] = []
     share = level.alpha / max(sampling_families(), 1)
+    extra_checks: list[CheckResult] = []
     for checker in _EXTRA.get(claim.id, []):
         lv = replace(level, family_alpha=share)
         produced = list(checker.fn(claim, reading, lv, _seq(seed, claim.id, reading, checker.fn.__name__)))
@@ -291,7 +286,19 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
         if stray:
             raise RegistryError(f"checker {checker.name} of {claim.id} emitted method(s) {stray}; it declared "
                                 f"{checker.methods}")
-        checks += produced
+        extra_checks += produced
+    if isinstance(stmt, AllOf):
+        names = {name for name, _ in stmt.parts}
+        for name, sub in stmt.parts:
+            cs = _check_statement(claim, reading, sub, domain, level, seed, name, validity=validity)
+            cs += [c for c in extra_checks if c.part == name]
+            verdict, cx = combine_checks(tuple(cs))
+            parts.append(PartResult(name, verdict, tuple(cs), cx))
+            checks += cs
+        checks += [c for c in extra_checks if c.part not in names]
+    else:
+        checks += _check_statement(claim, reading, stmt, domain, level, seed, None, validity=validity)
+        checks += extra_checks
     if "symbolic" in claim.checks:
         from ._scaling import scaling_checks  # declared scaling symmetries (user claims); [] otherwise
 
@@ -311,7 +318,8 @@ def _run_reading(claim: Claim, reading: str, level: Level, seed: int) -> Reading
     if parts:
         stmt_verdict, _ = combine_parts(tuple(parts))
         # extra checks attach to the whole statement: fold them in as one more part
-        extra = tuple(c for c in checks if c.part is None and c.counts)
+        names = {name for name, _ in stmt.parts}
+        extra = tuple(c for c in checks if c.part not in names and c.counts)
         if extra:
             v, cx = combine_checks(extra)
             parts.append(PartResult("extra", v, extra, cx))
