@@ -123,6 +123,11 @@ def implicit_products(
 
 def sympy_parse(text: str) -> sp.Basic:
     """SymPy's own LaTeX parser, with every parser failure turned into :class:`LatexParseError`."""
+    try:
+        import antlr4  # noqa: F401  (SymPy's LaTeX parser runs on the ANTLR 4.11 runtime)
+    except ImportError:
+        raise LatexParseError("parsing LaTeX needs the optional extra 'latex' (SymPy's ANTLR 4.11 runtime): "
+                              "pip install 'samverify[latex]'") from None
     from sympy.parsing.latex import parse_latex as _sympy_parse
 
     try:

@@ -81,3 +81,18 @@ def test_latex_parses_back_to_an_equal_expression(expr: sp.Expr, syms, style: st
 def test_unparseable_latex_says_what_failed():
     with pytest.raises(LatexParseError, match=r"\\frac\{"):
         parse_latex(r"\frac{1}{")
+
+
+def test_without_the_latex_extra_parsing_names_the_extra(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_antlr(name, *args, **kwargs):
+        if name == "antlr4" or name.startswith("antlr4."):
+            raise ImportError("No module named 'antlr4'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_antlr)
+    with pytest.raises(LatexParseError, match=r"samverify\[latex\]"):
+        parse_latex(r"\frac{1}{2}")
