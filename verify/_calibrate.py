@@ -24,6 +24,7 @@ from derivations._validate import check_choice, check_integer
 
 from ._engine import LEVELS, Level, sampling_families
 from ._stats import binomial_interval, compare
+from ._sweep import sweep_map
 
 __all__ = ["SamplingFamily", "register_family", "calibrate", "families_of"]
 
@@ -73,6 +74,18 @@ def _rng(seed: int, fam: SamplingFamily, i: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *keys, i]))
 
 
+def _family_outcomes(args: tuple[SamplingFamily, int, int, Level, float]) -> tuple[list[bool], list[bool]]:
+    """For each run: was the true claim refuted, and was the claim off by the effect size refuted?"""
+    fam, runs, seed, lv, share = args
+    false_flags, detect_flags = [], []
+    for i in range(runs):
+        est, se = fam.sample(_rng(seed, fam, i), lv)
+        kw = dict(alpha=share, rtol_decide=fam.effect_size, bias_bound=fam.bias_bound, min_power=lv.min_power)
+        false_flags.append(compare(est, se, fam.exact, **kw).outcome == "fail")
+        detect_flags.append(compare(est, se, fam.exact * (1 + fam.effect_size), **kw).outcome == "fail")
+    return false_flags, detect_flags
+
+
 def calibrate(*, runs: int = 50, level: str = "fast", seed: int = 0, claim_filter: str | None = None,
               families: Sequence[SamplingFamily] | None = None, progress: Callable[[str], None] | None = None
               ) -> dict[str, Any]:
@@ -89,18 +102,13 @@ def calibrate(*, runs: int = 50, level: str = "fast", seed: int = 0, claim_filte
     t0 = time.perf_counter()
     rows = []
     any_false = np.zeros(runs, dtype=bool)
-    for fam in families:
+    # each family's runs are one task of the run's executor (verify._sweep), in order
+    outcomes = sweep_map(_family_outcomes, [(fam, runs, seed, lv, share) for fam in families])
+    for fam, (false_flags, detect_flags) in zip(families, outcomes):
         if progress is not None:
             progress(f"{fam.claim} [{fam.reading}] {fam.name}")
-        false_ref = detect = 0
-        for i in range(runs):
-            est, se = fam.sample(_rng(seed, fam, i), lv)
-            kw = dict(alpha=share, rtol_decide=fam.effect_size, bias_bound=fam.bias_bound, min_power=lv.min_power)
-            if compare(est, se, fam.exact, **kw).outcome == "fail":
-                false_ref += 1
-                any_false[i] = True
-            if compare(est, se, fam.exact * (1 + fam.effect_size), **kw).outcome == "fail":
-                detect += 1
+        false_ref, detect = int(sum(false_flags)), int(sum(detect_flags))
+        any_false |= np.asarray(false_flags, dtype=bool)
         ci_alpha = 0.05  # 95% intervals on the calibration rates themselves
         rows.append({"claim": fam.claim, "reading": fam.reading, "family": fam.name, "family_alpha": share,
                      "effect_size": fam.effect_size, "runs": runs, "false_refutations": false_ref,
