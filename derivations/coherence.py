@@ -11,12 +11,17 @@ Pure SymPy.  Dexter et al. (2024) define ``S_ij = ||H_i^{1/2} H_j^{1/2}||_F`` an
 * :func:`batch_mean_expectation` — ``E[H_B]`` under each batch model from its inclusion law;
 * :func:`cr_trace_derivation` — ``Tr H_i`` of the ``(C, r)`` two-layer ReLU solution from the
   network's gradient, and its minimiser over ``r``.
+
+It also defines :class:`Witnesses`, the data a search claim declares about where its checks look
+for a point at which the statement fails (families, batch sizes, step sizes, starts).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import sympy as sp
 
@@ -34,6 +39,7 @@ __all__ = [
     "cr_trace_derivation",
     "a1", "a2", "b1", "b2", "theta", "phi", "r", "d", "C",
     "Hm", "Ht", "Ht2",
+    "Witnesses",
 ]
 
 a1, a2, b1, b2 = sp.symbols("a_1 a_2 b_1 b_2", nonnegative=True)
@@ -224,3 +230,69 @@ def cr_trace_derivation() -> tuple[tuple[str, sp.Expr], ...]:
         ("d^2/dr^2 Tr H_i at r* (> 0: minimum)", second),
         ("Tr H_i at r*", sp.simplify(tr.subs(r, rs))),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Witness spaces: data declared with a claim (consumed by verify's generic search)
+# --------------------------------------------------------------------------------------------------
+
+#: Random family kinds a witness space may draw (``H_i = A_i A_i^T``; ``diagonal`` draws diagonal H_i).
+FAMILY_KINDS = ("gaussian", "coherent", "sparse", "diagonal")
+#: Extremal families: least coherent, most coherent, Figure 1's family at sigma = 2, diagonal pairs.
+EXTREMAL_KINDS = ("orthogonal_rank_one", "identical", "phase_sigma2", "diagonal_pairs")
+#: Where a witness's start w_0 comes from: a generic (random) start, or each basis vector e_j.
+START_KINDS = ("generic", "basis")
+
+
+@dataclass(frozen=True)
+class Witnesses:
+    """The witness space of a claim about a family of per-sample Hessians (CLAIMS.md §2).
+
+    A point of the space is a family ``H_i`` (``n`` matrices ``d x d``), a batch size ``B``, a value
+    ``c`` of ``rho/alpha`` (read with ``rho = c``, ``alpha = 1``), a start, and values of the step-size
+    coordinates; the checks evaluate the claim's statement there and report any point where it fails.
+
+    ``free`` is a coordinate searched through its critical values: the boundaries of the
+    hypothesis' relations solved for it, the model's own critical values (its exact divergence
+    threshold, its growth rates) and points between and just beside them.  ``eta`` lists step
+    sizes as multiples of the model's exact threshold ``eta*``; ``eta_abs`` absolute step sizes.
+    ``forall`` names symbols that range over the eigenvalues of ``H`` inside the hypothesis
+    ("for all i").  ``integer = (max_n, max_d, max_entry)`` bounds the exact integer families a
+    property search shrinks a counterexample to; ``descent`` the ``(n, d, B)`` sizes of a
+    derivative-free descent on the hypothesis' margin.  ``sizes`` and ``examples`` are the numbers of
+    random witnesses and of Hypothesis examples at the ``fast`` and ``full`` levels; ``grid`` holds a
+    fixed grid instead (Figure 1: ``{"n": 100, "B": (...), "sigma": (...)}``).
+    """
+
+    random: tuple[str, ...] = ()
+    n: tuple[int, int] = (2, 6)
+    d: tuple[int, int] = (1, 3)
+    rank_one: bool = False
+    extremal: tuple[str, ...] = ()
+    extremal_n: tuple[int, int] = (2, 6)
+    integer: tuple[int, int, int] | None = None
+    batch_sizes: str = "proper"
+    c: tuple[sp.Expr, ...] = (sp.S.Zero,)
+    free: sp.Symbol | None = None
+    eta: tuple[sp.Expr, ...] = ()
+    eta_abs: tuple[sp.Expr, ...] = ()
+    k: tuple[int, ...] = ()
+    starts: tuple[str, ...] = ("generic",)
+    s: sp.Expr = sp.Rational(1, 10)
+    forall: tuple[sp.Symbol, ...] = ()
+    descent: tuple[tuple[int, int, int], ...] = ()
+    sizes: tuple[int, int] = (60, 1000)
+    examples: tuple[int, int] = (60, 600)
+    grid: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        bad = [k for k in self.random if k not in FAMILY_KINDS] + [k for k in self.extremal if k not in EXTREMAL_KINDS]
+        if bad:
+            raise ValueError(f"witness kinds {bad!r} must be among {FAMILY_KINDS + EXTREMAL_KINDS}")
+        if self.batch_sizes not in ("proper", "any", "none"):
+            raise ValueError(f"batch_sizes={self.batch_sizes!r} must be 'proper' (B < n), 'any' or 'none'")
+        if any(s not in START_KINDS for s in self.starts):
+            raise ValueError(f"starts={self.starts!r} must be among {START_KINDS}")
+        for name, (lo, hi) in (("n", self.n), ("d", self.d), ("extremal_n", self.extremal_n)):
+            if not 1 <= lo <= hi:
+                raise ValueError(f"{name}={(lo, hi)!r} must be a range 1 <= lo <= hi")

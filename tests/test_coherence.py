@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import sympy as sp
@@ -18,8 +16,17 @@ from derivations.coherence import (
     sam_base_case,
     symbolic_coherence,
 )
+from derivations import Bounded, Equation, Holds, get_claim
+from derivations import coherence_claims as cc
+from derivations.coherence import Witnesses
 from verify import _coherence as co
-from verify._moments import eta_star, spectral_radius
+from verify._coh_eval import POSITIVE, Seq, evaluate, free_roots, root_values
+from verify._coh_grid import grid_truth
+from verify._coh_judge import judge, threshold_margin
+from verify._coh_model import FamilyModel, FamilyWitness
+from verify._moments import affine_moments, eta_star, spectral_radius
+from verify._sim import FiniteSumQuadratic, run_optimizer
+from verify._stats import mean_estimate
 
 BATCHES = ("bernoulli", "with_replacement", "without_replacement")
 
@@ -94,24 +101,32 @@ def test_symbolic_coherence_of_exact_families():
     assert symbolic_coherence([sp.Matrix([[1]]), sp.Matrix([[sp.Rational(1, 2)]])]).sigma == sp.Rational(3, 2)
 
 
-# -- thresholds ---------------------------------------------------------------------------------------
+# -- thresholds: the model against the claims' statements --------------------------------------------
 
 
 def test_orthogonal_family_with_n_equal_2B_is_an_exact_equality_case_for_bernoulli():
-    cmp = co.compare_thresholds(co.orthogonal_rank_one_family(4), B=2, batch="bernoulli")
-    assert cmp.ratio == pytest.approx(1.0, abs=1e-9)
-    assert cmp.radius_at_printed == pytest.approx(1.0, abs=1e-12)
+    claim = get_claim("dexter2024.thm1")
+    w = FamilyWitness(co.orthogonal_rank_one_family(4), "bernoulli", 2)
+    j = judge(claim.statement, claim.extras["witnesses"], w)
+    assert j.status == "fails" and j.exact
+    assert FamilyModel(w, exact=True).radius(cc.SGD, j.point[cc.eta]) == (1, True)
 
 
-def test_with_replacement_counterexample_has_printed_threshold_below_exact():
-    cmp = co.compare_thresholds(np.array([[[1.0]], [[4.0]]]), B=1, batch="with_replacement")
-    assert cmp.eta_printed == pytest.approx(0.5)
-    assert cmp.eta_exact == pytest.approx(10 / 17)  # 2 E[h] / E[h^2] = 5 / 8.5
-    assert cmp.radius_at_printed == pytest.approx(0.625)
+def test_with_replacement_counterexample_has_the_hypothesis_boundary_below_the_exact_threshold():
+    claim = get_claim("dexter2024.thm1")
+    m = FamilyModel(FamilyWitness(np.array([[[1.0]], [[4.0]]]), "with_replacement", 1))
+    (root,) = root_values(free_roots(claim.statement, cc.eta), m, {})
+    assert float(root) == pytest.approx(0.5)
+    assert m.threshold(cc.SGD)[0] == pytest.approx(10 / 17)  # 2 E[h] / E[h^2] = 5 / 8.5
+    assert float(m.radius(cc.SGD, sp.Float(0.5))[0]) == pytest.approx(0.625)
 
 
-def test_printed_threshold_is_infinite_at_full_batch():
-    assert co.printed_threshold(co.orthogonal_rank_one_family(3), B=3) == math.inf
+def test_threshold_margin_is_negative_exactly_where_a_strict_counterexample_lies():
+    claim = get_claim("dexter2024.thm1")
+    spec = claim.extras["witnesses"]
+    assert threshold_margin(claim.statement, spec, FamilyWitness(np.array([[[1.0]], [[4.0]]]), "with_replacement", 1)) < 0
+    assert threshold_margin(claim.statement, spec, FamilyWitness(co.orthogonal_rank_one_family(4), "bernoulli", 2)) == \
+        pytest.approx(0.0, abs=1e-9)
 
 
 def test_exact_operator_in_rationals_agrees_with_the_float_operator():
@@ -145,12 +160,26 @@ def test_nelder_mead_minimises_a_quadratic():
 
 
 def test_adversarial_search_is_reproducible_for_a_fixed_seed():
-    def obj(H):
-        return math.log(co.compare_thresholds(H, B=1, batch="with_replacement", radius=False).ratio)
+    claim = get_claim("dexter2024.thm1")
 
-    a = co.adversarial_threshold_search(obj, sizes=[(2, 1)], rng=np.random.default_rng(0), starts=1, max_evals=80)
-    b = co.adversarial_threshold_search(obj, sizes=[(2, 1)], rng=np.random.default_rng(0), starts=1, max_evals=80)
-    assert a == b and math.exp(a[0]["value"]) < 1  # the n = 2, d = 1 counterexample region is found
+    def obj(H):
+        return threshold_margin(claim.statement, claim.extras["witnesses"], FamilyWitness(H, "with_replacement", 1))
+
+    a = co.adversarial_family_search(obj, sizes=[(2, 1)], rng=np.random.default_rng(0), starts=1, max_evals=80)
+    b = co.adversarial_family_search(obj, sizes=[(2, 1)], rng=np.random.default_rng(0), starts=1, max_evals=80)
+    assert a == b and a[0]["value"] < 0  # the n = 2, d = 1 counterexample region is found
+
+
+def test_monte_carlo_second_moment_agrees_with_the_exact_operator():
+    # the tool against itself (not evidence about a paper): the simulator and the operator agree
+    H = np.array([[[1.0, 0.3], [0.3, 0.2]], [[0.5, 0.0], [0.0, 1.0]], [[0.1, 0.0], [0.0, 0.0]]])
+    prob, x0 = FiniteSumQuadratic(H), np.array([1.0, -1.0])
+    for batch in BATCHES:
+        _, M = affine_moments(prob, algorithm="sgd", batch=batch, B=1, eta=1.2, n_steps=5, x0=x0)
+        w = run_optimizer(prob, algorithm="sgd", eta=1.2, n_steps=5, n_paths=20_000, rng=np.random.default_rng(0),
+                          batch=batch, B=1, x0=x0, record_every=5)
+        est, se = mean_estimate((w[-1] ** 2).sum(axis=1))
+        assert abs(est - np.trace(M[5])) < 5 * se  # 5 standard errors: false failure ~ 6e-7 per model
 
 
 # -- ReLU -----------------------------------------------------------------------------------------------
@@ -221,16 +250,17 @@ def test_phase_diagram_exact_full_grid_is_fast_and_consistent():
     import time
 
     t = time.perf_counter()
-    pd = co.phase_diagram_exact(n=100, batch="bernoulli")
+    pd = co.phase_diagram_exact(n=100, batch="bernoulli", eta=0.5, c=0.1)
     assert time.perf_counter() - t < 20  # the benchmark's target is 60 s for all three models
     assert pd.radius["sgd"].shape == (100, 100)
     assert np.array_equal(pd.radius["sgd"], pd.radius["random_perturbation"])
+    assert pd.coherence["sigma"] == pytest.approx(pd.sigma_grid, rel=1e-12)  # Figure 1's family has sigma = its index
     div_sgd, div_sam = pd.radius["sgd"] >= 1 - 1e-12, pd.radius["sam"] >= 1 - 1e-12
     assert np.all(div_sam | ~div_sgd)  # SAM diverges wherever SGD does
 
 
 def test_phase_diagram_montecarlo_agrees_with_the_exact_radius_far_from_the_boundary():
-    pd = co.phase_diagram_exact(n=100, batch="bernoulli", B_grid=[1, 90], sigma_grid=[1, 100])
+    pd = co.phase_diagram_exact(n=100, batch="bernoulli", eta=0.5, c=0.1, B_grid=[1, 90], sigma_grid=[1, 100])
     mc = co.phase_diagram_montecarlo(pd, rng=np.random.default_rng(0), n_runs=5, n_steps=200)
     far = np.abs(pd.radius["sgd"] - 1) > 0.2  # radius far from 1: growth or decay is unmistakable in 200 steps
     assert np.array_equal(mc.empirical["sgd"][far], (pd.radius["sgd"] >= 1)[far])
@@ -273,3 +303,63 @@ def test_cr_trace_derivation_gives_printed_trace_and_minimiser():
     assert sp.simplify(steps["Tr H_i = ||grad f(x_i)||^2"] - (r**2 + (d + 1) / r**2)) == 0
     assert sp.simplify(steps["critical point r*"] - (d + 1) ** sp.Rational(1, 4)) == 0
     assert sp.simplify(steps["Tr H_i at r*"] - 2 * sp.sqrt(d + 1)) == 0
+
+
+# -- evaluating statements at witnesses ------------------------------------------------------------------
+
+
+class _Table:
+    """A model that is a table of values and sequences (for the evaluator's own tests)."""
+
+    def __init__(self, values=None, seqs=None, exact=True):
+        self.values, self.seqs, self.exact = values or {}, seqs or {}, exact
+
+    def value(self, obj, point):
+        return self.values[obj]
+
+    def sequence(self, obj, point):
+        return self.seqs[obj]
+
+    def forall(self, sym):
+        return (sp.Integer(1), sp.Integer(3))
+
+
+def test_a_float_tie_leaves_an_inequality_undecided_but_an_equation_true():
+    x = sp.Symbol("x")
+    m = _Table({x: sp.Float(1.0 + 1e-13)}, exact=False)
+    assert evaluate(Holds(x >= 1), m, {}).truth is None
+    assert evaluate(Equation(x, 1), m, {}).truth is True
+    assert evaluate(Holds(x >= 1), _Table({x: sp.Float(1.001)}, exact=False), {}).truth is True
+
+
+def test_limits_and_bounds_follow_the_leading_terms():
+    a, b = cc.Ew2(cc.SGD, cc.k), cc.Ew2(cc.RP, cc.k)
+    m = _Table(seqs={a: Seq(POSITIVE, sp.Rational(5, 2)), b: Seq(POSITIVE, sp.Integer(5))})
+    assert evaluate(Holds(sp.Eq(sp.Limit(a, cc.k, sp.oo), sp.oo)), m, {}).truth is True
+    assert evaluate(Bounded(b / a, cc.k), m, {}).truth is False
+    assert evaluate(Bounded(a / b, cc.k), m, {}).truth is True
+    same = _Table(seqs={a: Seq(POSITIVE, sp.Float(1.3)), b: Seq(POSITIVE, sp.Float(1.3))}, exact=False)
+    assert evaluate(Bounded(b / a, cc.k), same, {}).truth is True  # one eigenvalue reached twice cancels exactly
+
+
+def test_a_forall_symbol_ranges_over_the_model_values():
+    lam = cc.lambda_i
+    assert evaluate(Holds(lam <= 2), _Table(), {}, forall=(lam,)).truth is False  # 3 > 2
+    assert evaluate(Holds(lam <= 3), _Table(), {}, forall=(lam,)).truth is True
+
+
+def test_the_hypothesis_boundary_is_solved_from_the_statement():
+    (root,) = free_roots(get_claim("chang2025.sam.divergence").statement, cc.eta)
+    assert root.has(cc.sigma) and root.has(cc.lambda_min(cc.H))
+
+
+def test_grid_truth_matches_the_scalar_evaluator():
+    x, y = sp.symbols("x y")
+    arrays = {x: np.array([[0.5], [1.0], [2.0]]), y: np.array([[1.0, 1.0 + 1e-13]])}
+    t = grid_truth(sp.And(x >= y, x < 3), arrays, {}, (3, 2))
+    assert t.tolist() == [[0, 0], [-1, -1], [1, 1]]
+
+
+def test_witness_spaces_reject_unknown_kinds():
+    with pytest.raises(ValueError, match="witness kinds"):
+        Witnesses(random=("gausian",))
