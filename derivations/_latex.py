@@ -44,7 +44,8 @@ class _Printer(LatexPrinter):
         if x.is_nonzero:
             tex = r"\frac{%s}{|%s|}" % (self._print(x), self._print(x))
             return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
-        return super()._print_sign(expr, exp)
+        tex = r"\operatorname{sign}\left(%s\right)" % self._print(x)  # SymPy's printer has no _print_sign
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
     def _print_Heaviside(self, expr: sp.Expr, exp: str | None = None) -> str:
         # no Heaviside in SymPy's parser; for a non-zero argument theta(x) = max(0, x)/x exactly

@@ -117,11 +117,11 @@ def test_the_simulator_step_agrees_with_the_one_step_definition() -> None:
         assert step(0.3, -0.2)[:2] == pytest.approx([float(v) for v in exact], rel=1e-13)
 
 
-def test_classify_labels_synthetic_paths() -> None:
+def test_classify_labels_synthetic_windows() -> None:
     k = np.arange(400)
-    shrinking = np.stack([0.9**k, 0 * k], axis=1).astype(float)
+    shrinking = np.stack([0.05 * 0.9**k, 0 * k], axis=1).astype(float)
     cycle = np.stack([0.01 * (-1.0) ** k, 0 * k], axis=1)
-    growing = np.stack([0 * k, 1.05**k], axis=1).astype(float)
+    growing = np.stack([0 * k, 2 * 1.05**k], axis=1).astype(float)
     frozen = np.stack([0 * k, -0.01 + 0 * k], axis=1).astype(float)
     kw = dict(minimum_disp=None, diverged=False, escape_radius=1.0, near_radius=0.1)
     assert ke.classify(shrinking, **kw)[0] == "attracted to saddle"
@@ -129,6 +129,32 @@ def test_classify_labels_synthetic_paths() -> None:
     assert ke.classify(growing, **kw)[0] == "escaped"
     assert ke.classify(frozen, **kw)[0] == "stalled near saddle"
     assert ke.classify(frozen, **{**kw, "diverged": True})[0] == "diverged"
+
+
+def test_classify_does_not_decide_from_the_last_iterate() -> None:
+    # a bounded oscillation whose last iterate happens to land 100x closer than the window's start: the
+    # old last-iterate rule (final < start / 10) called it attracted; the window means do not move
+    rng = np.random.default_rng(5)  # fixed seed: a deterministic synthetic window
+    amp = rng.uniform(0.5e-4, 3e-4, 400)
+    window = np.stack([amp * (-1.0) ** np.arange(400), 0 * amp], axis=1)
+    window[0], window[-1] = (3e-4, 0.0), (3e-6, 0.0)
+    label, numbers = ke.classify(window, minimum_disp=None, diverged=False, escape_radius=1.0, near_radius=0.05, first_step=600)
+    assert label == "oscillating near saddle"
+    assert numbers["window"] == "last quarter of the run: 400 iterates, steps 600..999"
+
+
+def _beale_rho_one(n_steps: int) -> ke.Run:
+    grad = ke._beale_grad_shifted()
+    return ke._run(grad, method="normalised", rho=1.0, lr=1.25e-5, n_steps=n_steps, start_disp=(1.0, 1.0), saddle=ke.BEALE_SADDLE,
+                   minimum=ke.BEALE_MINIMUM, escape_radius=math.inf, near_radius=0.05, blowup=1e6, n_saved=500)
+
+
+def test_the_beale_rho_one_run_gets_the_same_label_at_two_horizons() -> None:
+    # 7000 steps: the old last-iterate classifier said "attracted to saddle" (final distance 6e-6 against
+    # 2.5e-4 at the window's start); 20000 steps: "oscillating near saddle". The window statistics agree.
+    short, long = _beale_rho_one(7_000), _beale_rho_one(20_000)
+    assert short.classification == long.classification == "oscillating near saddle"
+    assert len(short.window) == ke.window_length(7_000) and len(long.window) == ke.window_length(20_000)
 
 
 def test_figures_are_written(tmp_path, quadratic, beale) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 from derivations import catalog
 from derivations._validate import check_choice, check_integer
 
-from ._engine import LEVELS, Level, sampling_families
+from ._engine import LEVELS, Level, family_share
 from ._stats import binomial_interval, compare
 from ._sweep import sweep_map
 
@@ -95,7 +95,7 @@ def calibrate(*, runs: int = 50, level: str = "fast", seed: int = 0, claim_filte
     check_choice("level", level, tuple(LEVELS))
     runs = check_integer("runs", runs, minimum=1)
     lv = LEVELS[level]
-    share = lv.alpha / max(sampling_families(), 1)
+    share = family_share(lv.alpha)
     if families is None:
         families = [f for c in catalog() if claim_filter is None or c.id.startswith(claim_filter)
                     for r in c.reading_names for f in families_of(c.id, r, lv)]

@@ -28,7 +28,7 @@ from ._engine import Level
 from ._results import CheckResult
 
 __all__ = ["checked", "elapsed", "clean", "num", "parts_of", "applications", "PointResult", "evaluate_measured",
-           "Measure", "MeasureUnavailable"]
+           "Measure", "MeasureUnavailable", "certificate"]
 
 #: ``measure(application) -> value``: the value a method gives a placeholder application whose
 #: arguments are numbers (``None``: the method cannot measure it at this point).
@@ -74,6 +74,38 @@ def checked(fn: Callable[..., list[CheckResult]]) -> Callable[..., list[CheckRes
         return out
 
     return run
+
+
+def certificate(gap: Any, rel_op: str = "==") -> dict[str, Any]:
+    """``{"certified", "why", "enclosure", "tie"}`` for a violation whose ``claimed - actual`` (or ``lhs - rhs``) is ``gap``.
+
+    ``rel_op`` is what the claim needs of ``gap`` (``==``: zero; ``<``, ``>``, ...: its sign). Certified
+    when ``gap`` is an exact closed form (no float) and ball / interval arithmetic
+    (:func:`verify._certify.enclose`) excludes what the claim needs; an exact zero violating a strict
+    relation is a boundary ``tie``.
+    """
+    from ._certify import enclose
+
+    try:
+        g = sp.sympify(gap)
+    except (sp.SympifyError, TypeError):
+        return {"certified": False, "why": "a side is not a closed form", "enclosure": None, "tie": False}
+    if not g.is_number or g.has(sp.Float):
+        return {"certified": False, "why": "a side was evaluated in floating point (40 digits), not kept as a closed form: "
+                "no enclosure", "enclosure": None, "tie": False}
+    if g == 0:
+        tie = rel_op in ("<", ">")
+        return {"certified": tie, "why": "" if tie else "claimed - actual is exactly 0: no violation to certify",
+                "enclosure": {"lo": "0", "hi": "0", "excludes_zero": False, "backend": "exact rational arithmetic"}, "tie": tie}
+    enc = enclose(g, {})
+    if enc is None or not enc.excludes_zero:
+        return {"certified": False, "why": "the enclosure did not exclude 0" if enc else "no rigorous counterpart of an "
+                "operation in ball arithmetic", "enclosure": None if enc is None else enc.to_dict(), "tie": False}
+    need = {"==": lambda s_: False, "<": lambda s_: s_ < 0, "<=": lambda s_: s_ < 0, ">": lambda s_: s_ > 0,
+            ">=": lambda s_: s_ > 0}[rel_op]
+    ok = not need(enc.sign)
+    return {"certified": ok, "why": "" if ok else "the enclosure's sign agrees with the claim", "enclosure": enc.to_dict(),
+            "tie": False}
 
 
 def elapsed(t0: float) -> float:

@@ -7,6 +7,12 @@ start, lr, rhos) are ``extras["experiment"]`` of the claim; the runs themselves 
 :mod:`verify._kim_experiments`. ``exact`` decides the entries without a placeholder (evaluated exactly
 at the experiment's Hessian eigenvalues) and the printed limit points (critical points of the loss);
 ``experiment`` decides the measured entries.
+
+Every measured value is a statistic over a window of the run, never one iterate: a limit of the
+iterates or of the distance to the saddle is read from every iterate of the last quarter of the steps
+(:func:`verify._kim_experiments.classify`), the cosine's ends from each quarter of the steps after
+arrival; each decision states its window. The runs are deterministic (no sampling error, so no
+sampling family); their counterexamples come from simulations and are never certified.
 """
 
 from __future__ import annotations
@@ -61,15 +67,29 @@ def resolution(reading: str, lams: tuple[Any, ...], lr: Any, r: Any) -> float:
     return max(1e-9, STEPS_AT_D * float(max(sizes)))
 
 
-def _count_decision(method: str, detail: str, bad: list[tuple[Any, Any, Any]], n_decided: int, n_undecided: int,
+#: Why a counterexample of an experiment is not certified: it comes from a simulation.
+SIMULATION_WHY = ("the actual side comes from a float64 simulation of the experiment (a run of the iteration), "
+                  "not from a closed form: no enclosure certifies it")
+#: The certificate of an exact counterexample (rational arithmetic on exact eigenvalues / critical points).
+EXACT_ENCLOSURE = {"backend": "exact rational / algebraic arithmetic (SymPy)"}
+
+
+def _count_decision(method: str, detail: str, bad: list[tuple[Any, ...]], n_decided: int, n_undecided: int,
                     data: dict, t0: float, *, exact: bool) -> CheckResult:
+    """A decision on the number of contradicted entries; ``bad`` rows are ``(params, claimed, actual[, tie])``."""
     if n_decided == 0 or (not bad and n_undecided):
         return undecided(method, f"{n_undecided} measured entries not decided (a run that has not arrived yet)", detail,
                          data=data, elapsed=elapsed(t0))
 
     def cx() -> Counterexample:
-        params, claimed, actual = bad[0]
-        return Counterexample(params, claimed, actual, exact=exact)
+        # a violation beyond equality first: a boundary tie ("fails only with equality") teaches least
+        params, claimed, actual, *rest = min(bad, key=lambda b: bool(b[3]) if len(b) > 3 else False)
+        tie = bool(rest[0]) if rest else False
+        note = "fails only with equality (a boundary tie)" if tie else ""
+        if exact:
+            return Counterexample(params, claimed, actual, exact=True, certified=True, enclosure=EXACT_ENCLOSURE, tie=tie,
+                                  note=note)
+        return Counterexample(params, claimed, actual, certified=False, why=SIMULATION_WHY, note=note)
 
     return decide(method, detail, quantity="printed entries contradicted", value=len(bad), op="==", threshold=0,
                   counterexample=cx, data=data, elapsed=elapsed(t0))
@@ -90,6 +110,15 @@ def _hessian_eigenvalues(setting: dict) -> tuple[sp.Expr, ...]:
     return tuple(sorted(sp.hessian(setting["loss"], (x, y)).subs(at).eigenvals(multiple=True)))
 
 
+#: The decision window of every experiment statistic (stated in each decision).
+WINDOW_TEXT = "of the last quarter of the steps (every iterate)"
+
+
+def _on_boundary(stmt: Equation, pt: dict) -> bool:
+    """Whether a sign in the statement's measured-free entries has an argument exactly 0 at ``pt`` (a boundary tie)."""
+    return any(sp.simplify(s_.args[0].subs(pt)) == 0 for s_ in sp.sympify(stmt.lhs).atoms(sp.sign))
+
+
 @register_check("kim2023.exp.quadratic_saddle", methods=("exact", "experiment"))
 @checked
 def quadratic_saddle_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
@@ -102,14 +131,18 @@ def quadratic_saddle_check(claim: Claim, reading: str, level: Level, ss: np.rand
         for r in st["rhos"]:
             pt = {lambda_j: lam, rho: sp.nsimplify(r)}
             out = evaluate_measured(stmt, pt, lambda app: None, entries=lambda e: not applications(e))
-            rows.append({"lambda_j": str(lam), "rho": str(r), "claimed": out.claimed, "actual": out.actual, "note": out.note})
+            tie = _on_boundary(stmt, pt)
+            rows.append({"lambda_j": str(lam), "rho": str(r), "claimed": out.claimed, "actual": out.actual, "note": out.note,
+                         "boundary_tie": tie})
             if out.applicable and out.violated is not None:
                 n_dec += 1
                 if out.violated:
-                    bad.append(({"lambda_j": str(lam), "rho": str(r)}, out.claimed, out.actual))
+                    bad.append(({"lambda_j": str(lam), "rho": str(r)}, out.claimed, out.actual, tie))
+    ties = sum(bool(b[3]) for b in bad)
     exact = _count_decision("exact", f"entries without a measured placeholder, exactly at the Hessian eigenvalues {eig} and "
-                            f"rho in {st['rhos']}: {len(bad)} contradicted of {n_dec}", bad, n_dec, 0, {"rows": rows}, t0,
-                            exact=True)
+                            f"rho in {st['rhos']}: {len(bad)} contradicted of {n_dec}"
+                            + (f" ({ties} only with equality: the sign's argument is exactly 0 there, a boundary tie)" if ties else ""),
+                            bad, n_dec, 0, {"rows": rows}, t0, exact=True)
     t1 = time.perf_counter()
     runs = {}
     bad, n_dec, n_und, rows = [], 0, 0, []
@@ -128,7 +161,8 @@ def quadratic_saddle_check(claim: Claim, reading: str, level: Level, ss: np.rand
 
         out = evaluate_measured(stmt, {rho: sp.nsimplify(r)}, dist, atol=tol, entries=lambda e: bool(applications(e)))
         rows.append({"rho": str(r), "claimed": out.claimed, "actual": out.actual, "tolerance": tol, "note": out.note,
-                     "runs": {("gd" if k == 0 else f"{reading} rho={k}"): {"classification": v.classification, "final": list(v.final)}
+                     "runs": {("gd" if k == 0 else f"{reading} rho={k}"): {"classification": v.classification,
+                                                                            "final": list(v.final), **v.numbers}
                               for k, v in runs.items()}})
         if out.violated is None:
             n_und += 1
@@ -136,7 +170,9 @@ def quadratic_saddle_check(claim: Claim, reading: str, level: Level, ss: np.rand
             n_dec += 1
             if out.violated:
                 bad.append(({"reading": reading, "rho": str(r), "lr": str(st["lr"]), "steps": st["n_steps"]}, out.claimed, out.actual))
-    detail = (f"GD and {reading} SAM on the loss from {st['start']}, lr {st['lr']}, {st['n_steps']} steps: measured limits "
+    detail = (f"GD and {reading} SAM on the loss from {st['start']}, lr {st['lr']}, {st['n_steps']} steps; each limit of "
+              f"the distance to the saddle measured over the window {WINDOW_TEXT} (+oo: every iterate there beyond the "
+              f"escape radius and the mean distance growing; otherwise the window's largest distance): "
               + "; ".join(f"rho={x['rho']}: {x['actual']} (printed {x['claimed']}, up to the step at d {x['tolerance']:.3g})" for x in rows))
     sim = _count_decision("experiment", detail, bad, n_dec, n_und, {"rows": rows}, t1, exact=False)
     return [exact, sim]
@@ -220,21 +256,27 @@ def beale_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequ
         bad, n_und, rows = [], 0, []
         for name, run, tol in runs:
             d = ke.window_distances(run, target)
+            half = max(len(d) // 2, 1)
+            first, second = float(np.mean(d[:half])), float(np.mean(d[half:] if len(d) > 1 else d))
             row = {"run": name, "classification": run.classification, "final": list(run.final), "steps_run": run.steps_run,
-                   "max_distance_in_window": float(d.max()), "tolerance": tol}
+                   "window": run.numbers.get("window", "last quarter of the saved path"), "max_distance_in_window": float(d.max()),
+                   "mean_distance_first_half": first, "mean_distance_second_half": second, "tolerance": tol}
             if d.max() <= tol:
                 row["status"] = "at the printed point"
-            elif d[-1] < d[0] and run.classification == "still moving":
-                row["status"] = "still approaching"  # not arrived yet: undecided
+            elif math.isfinite(second) and second < first and run.classification == "still moving":
+                row["status"] = "still approaching"  # the window's mean distance still falls: not arrived yet, undecided
                 n_und += 1
             else:
                 row["status"] = "not converging to the printed point"
                 bad.append(({"reading": reading if is_sam else "gd", "run": name, "lr": lr, "steps": run.steps_run},
-                            f"limit {list(target)}", f"{run.classification} at ({run.final[0]:.4g}, {run.final[1]:.4g})"))
+                            f"limit {list(target)}", f"{run.classification}: distance to {list(target)} over the window "
+                            f"{float(d.min()):.4g}..{float(d.max()):.4g} (last iterate ({run.final[0]:.4g}, {run.final[1]:.4g}))"))
             rows.append(row)
-        detail = (f"{'SAM' if is_sam else 'GD'} from {start}, lr {lr:g}: " + "; ".join(
-            f"{r_['run']}: {r_['classification']} at ({r_['final'][0]:.4g}, {r_['final'][1]:.4g}), {r_['status']} {list(target)}"
-            for r_ in rows))
+        detail = (f"{'SAM' if is_sam else 'GD'} from {start}, lr {lr:g}; each run decided from its distances to the printed "
+                  f"point over the window {WINDOW_TEXT} (at it: every distance there within the tolerance; still approaching: "
+                  f"the mean distance falls from the window's first half to its second): " + "; ".join(
+                      f"{r_['run']}: {r_['classification']}, window distance <= {r_['max_distance_in_window']:.3g} "
+                      f"(tolerance {r_['tolerance']:.3g}), {r_['status']} {list(target)}" for r_ in rows))
         out.append(_count_decision("experiment", detail, bad, len(rows) - n_und, n_und,
                                    {"rows": rows, "precision": res.precision}, t1, exact=False))
     return out
@@ -268,7 +310,11 @@ def _quarters(c: np.ndarray) -> list[tuple[float, float]]:
 @register_check("kim2023.exp.beale_cosine", methods=("experiment",))
 @checked
 def beale_cosine_check(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
-    """cos(grad l(w_t), grad l(w_t^p)) after arrival: the printed ends of its range in every quarter of the steps."""
+    """cos(grad l(w_t), grad l(w_t^p)) after arrival: the printed ends of its range, reached in every quarter of the steps.
+
+    Window statistics: ``cos_min(rho)`` is the largest of the four quarter minima, ``cos_max(rho)`` the
+    smallest quarter maximum (so the cosine reaches each measured end in every quarter after arrival).
+    """
     t0 = time.perf_counter()
     st, stmt = _setting(claim), _equation(claim)
     lr, rhos, start = _beale_setting(claim)
@@ -288,18 +334,25 @@ def beale_cosine_check(claim: Claim, reading: str, level: Level, ss: np.random.S
             rows.append(row)
             continue
         quarters = _quarters(run.cosines[s.reached_at:])
-        row["min_max_per_quarter"] = quarters
-        for qi, (lo, hi) in enumerate(quarters):
-            vals = {"cos_min": lo, "cos_max": hi}
-            out = evaluate_measured(stmt, {rho: sp.nsimplify(r)}, lambda app: vals.get(app.func.__name__), atol=COSINE_TOL)
+        # the window statistics: the cosine must reach each end in *every* quarter after arrival ("keeps"
+        # oscillating), so cos_min is the largest quarter minimum and cos_max the smallest quarter maximum
+        vals = {"cos_min": max(lo for lo, _ in quarters), "cos_max": min(hi for _, hi in quarters)}
+        row.update(min_max_per_quarter=quarters, **vals)
+        out = evaluate_measured(stmt, {rho: sp.nsimplify(r)}, lambda app: vals.get(app.func.__name__), atol=COSINE_TOL)
+        if out.violated is None:
+            n_und += 1
+        else:
             n_dec += 1
             if out.violated:
-                bad.append(({"reading": reading, "rho": r, "quarter": qi + 1}, out.claimed, out.actual))
+                bad.append(({"reading": reading, "rho": r, "window": "each quarter of the steps after arrival"},
+                            out.claimed, out.actual))
         rows.append(row)
     text = "; ".join(f"rho={x['rho']:g}: " + ("never reaches the saddle" if x["reached_at"] is None else
-                                              f"after step {x['reached_at']}: (min, max) per quarter "
+                                              f"after step {x['reached_at']}: worst quarter (cos_min, cos_max) = "
+                                              f"({x['cos_min']:.3f}, {x['cos_max']:.3f}); per quarter "
                                               + ", ".join(f"({a:.3f}, {b:.3f})" for a, b in x["min_max_per_quarter"]))
                      for x in rows)
     data = {"rows": rows, "tol": COSINE_TOL, "radius": ARRIVAL_RADIUS, "start": st["plain_start"] if reading == "plain" else st["start"]}
-    return [_count_decision("experiment", f"{reading} SAM on Beale: {text} (printed ends within {COSINE_TOL})", bad, n_dec,
+    return [_count_decision("experiment", f"{reading} SAM on Beale, windows = the four quarters of the steps after arrival "
+                            f"within {ARRIVAL_RADIUS} of the saddle: {text} (printed ends within {COSINE_TOL})", bad, n_dec,
                             n_und if not n_dec else 0, data, t0, exact=False)]

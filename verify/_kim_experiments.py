@@ -44,6 +44,7 @@ __all__ = [
     "CosineSummary",
     "cosine_summary",
     "classify",
+    "window_length",
     "window_distances",
 ]
 
@@ -66,8 +67,10 @@ class Run:
     ``path`` holds the iterates in original coordinates (every ``stride``-th step, last step always
     included); ``cosines`` the per-step ``cos(grad l(w_t), grad l(w_t^p))`` (SAM only, else empty).
     ``classification`` is one of 'attracted to saddle', 'oscillating near saddle', 'stalled near
-    saddle', 'escaped', 'converged to minimum', 'diverged', 'still moving'; ``numbers`` holds the
-    quantities the label was decided from; ``steps_run`` is smaller than ``n_steps`` only after divergence.
+    saddle', 'escaped', 'converged to minimum', 'diverged', 'still moving', decided from statistics
+    over the decision window (:func:`classify`); ``numbers`` holds those statistics and the window;
+    ``window`` every iterate of the last quarter of the steps (original coordinates; empty after a
+    divergence); ``steps_run`` is smaller than ``n_steps`` only after divergence.
     """
 
     method: str
@@ -84,57 +87,79 @@ class Run:
     classification: str
     numbers: dict
     cosines: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    window: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 2)))
 
     def __post_init__(self) -> None:
         assert self.steps_run <= self.n_steps
         assert self.path.ndim == 2 and self.path.shape[1] == 2
 
 
+#: The decision window of every trajectory label: the last quarter of the steps (at least 2 iterates).
+WINDOW_FRACTION = 4
+#: "Attracted": the mean distance to the saddle over the window's second half is 10x below its first half's
+#: (a geometric contraction; a bounded oscillation or a frozen coordinate keeps the ratio near 1).
+CONTRACTION = 10.0
+
+
+def window_length(n_steps: int) -> int:
+    """Iterates in the decision window of an ``n_steps`` run: the last quarter of the steps (at least 2)."""
+    return max(n_steps // WINDOW_FRACTION, 2)
+
+
 def classify(
-    disp: np.ndarray,
+    window: np.ndarray,
     *,
     minimum_disp: np.ndarray | None,
     diverged: bool,
     escape_radius: float,
     near_radius: float,
     min_tol: float = 1e-3,
+    first_step: int | None = None,
 ) -> tuple[str, dict]:
-    """Label the end of a trajectory from its displacements ``disp`` (shape (n, 2), relative to the saddle).
+    """Label the end of a trajectory from statistics of its displacements over the decision ``window``.
 
-    Decided on the last quarter of the steps (the window): 'diverged' (non-finite or flagged);
-    'converged to minimum' (within ``min_tol`` of ``minimum_disp``); 'escaped' (distance to the saddle
-    > ``escape_radius`` and growing over the window); near the saddle (final distance < ``near_radius``):
-    'attracted to saddle' if the distance shrank by > 10x over the window, 'oscillating near saddle' if
-    the displacement flips sign at least once every 4 steps and the step length does not vanish
-    relative to the distance, 'stalled near saddle' otherwise; else 'still moving'.
+    ``window`` (shape (n, 2), relative to the saddle) holds the consecutive iterates of the last
+    quarter of the run (``first_step`` is the index of its first iterate, for the record). Every
+    label is decided from window statistics, never from one iterate: 'diverged' (non-finite or
+    flagged); 'converged to minimum' (every iterate of the window within ``min_tol`` of
+    ``minimum_disp``); 'escaped' (every iterate farther than ``escape_radius`` from the saddle and the
+    mean distance growing from the window's first half to its second); near the saddle (every iterate
+    within ``near_radius``): 'attracted to saddle' if the mean distance over the second half is
+    ``CONTRACTION`` times below the first half's, 'oscillating near saddle' if the displacement flips
+    sign at least once every 4 steps and the mean step is at least a tenth of the mean distance,
+    'stalled near saddle' otherwise; else 'still moving'.
     """
-    numbers: dict = {}
-    if diverged or not np.all(np.isfinite(disp[-1])):
-        return "diverged", {"final_norm": float(np.hypot(*disp[-1])) if np.all(np.isfinite(disp[-1])) else math.inf}
-    n = len(disp)
-    w0 = max(0, n - max(n // 4, 2))
-    win = disp[w0:]
-    r = np.hypot(win[:, 0], win[:, 1])
-    steps = np.hypot(*np.diff(win, axis=0).T) if len(win) > 1 else np.zeros(1)
-    flips = int(np.sum(np.any(np.sign(win[1:]) * np.sign(win[:-1]) < 0, axis=1)))
+    n = len(window)
+    numbers: dict = {"window": f"last quarter of the run: {n} iterates"
+                     + (f", steps {first_step}..{first_step + n - 1}" if first_step is not None else "")}
+    if diverged or not np.all(np.isfinite(window)):
+        last = window[-1]
+        return "diverged", {**numbers, "final_norm": float(np.hypot(*last)) if np.all(np.isfinite(last)) else math.inf}
+    r = np.hypot(window[:, 0], window[:, 1])
+    half = max(n // 2, 1)
+    first, second = float(np.mean(r[:half])), float(np.mean(r[half:] if n > 1 else r))
+    steps = np.hypot(*np.diff(window, axis=0).T) if n > 1 else np.zeros(1)
+    flips = int(np.sum(np.any(np.sign(window[1:]) * np.sign(window[:-1]) < 0, axis=1)))
     numbers.update(
-        distance_to_saddle=float(r[-1]),
-        distance_at_window_start=float(r[0]),
-        window_steps=int(len(win) - 1),
+        window_steps=int(n - 1),
+        min_distance_in_window=float(r.min()),
+        max_distance_in_window=float(r.max()),
+        mean_distance_first_half=first,
+        mean_distance_second_half=second,
         mean_step_in_window=float(np.mean(steps)),
         sign_flips_in_window=flips,
     )
     if minimum_disp is not None:
-        dmin = float(np.hypot(*(disp[-1] - minimum_disp)))
-        numbers["distance_to_minimum"] = dmin
-        if dmin < min_tol:
+        dmin = np.hypot(window[:, 0] - minimum_disp[0], window[:, 1] - minimum_disp[1])
+        numbers["max_distance_to_minimum_in_window"] = float(dmin.max())
+        if dmin.max() < min_tol:
             return "converged to minimum", numbers
-    if r[-1] > escape_radius and r[-1] > r[0]:
+    if r.min() > escape_radius and second > first:
         return "escaped", numbers
-    if r[-1] < near_radius:
-        if r[-1] < r[0] / 10:
+    if r.max() < near_radius:
+        if second * CONTRACTION < first:
             return "attracted to saddle", numbers
-        if flips >= (len(win) - 1) / 4 and numbers["mean_step_in_window"] > 0.1 * r[-1]:
+        if flips >= (n - 1) / 4 and numbers["mean_step_in_window"] > 0.1 * float(np.mean(r)):
             return "oscillating near saddle", numbers
         return "stalled near saddle", numbers
     return "still moving", numbers
@@ -187,9 +212,10 @@ def _run(
     cos = np.full(n_steps, np.nan)
     diverged = False
     done = 0
-    # A window of unsubsampled displacements for the classifier (the last quarter, capped for memory).
-    tail_len = min(max(n_steps // 4, 2), 20_000)
-    tail: list[tuple[float, float]] = []
+    # The decision window: every iterate of the last quarter of the steps (consecutive, for sign flips).
+    win_len = window_length(n_steps)
+    first = n_steps - win_len + 1  # index of the window's first iterate (iterate k after k steps)
+    window = np.empty((win_len, 2))
     for i in range(n_steps):
         try:
             a, b, c = step(a, b)
@@ -197,18 +223,19 @@ def _run(
             diverged, a, b, c = True, math.inf, math.inf, math.nan
         cos[i] = c
         done = i + 1
-        if n_steps - i <= tail_len:
-            tail.append((a, b))
+        if i + 1 >= first:
+            window[i + 1 - first] = (a, b)
         if (i + 1) % stride == 0 or i + 1 == n_steps:
             saved.append((a, b))
         if not (math.isfinite(a) and math.isfinite(b)) or math.hypot(a, b) > blowup:
             diverged = True
             saved.append((a, b))
             break
-    disp = np.array(tail if (tail and not diverged) else saved, dtype=float)
+    disp = np.array(saved, dtype=float) if diverged else window
     min_disp = None if minimum is None else np.array(minimum) - np.array(saddle)
     label, numbers = classify(
-        disp, minimum_disp=min_disp, diverged=diverged, escape_radius=escape_radius, near_radius=near_radius
+        disp, minimum_disp=min_disp, diverged=diverged, escape_radius=escape_radius, near_radius=near_radius,
+        first_step=None if diverged else first,
     )
     path = np.array(saved, dtype=float) + np.array(saddle)
     fin = (a + saddle[0], b + saddle[1])
@@ -227,6 +254,7 @@ def _run(
         classification=label,
         numbers=numbers,
         cosines=cos[:done] if method != "gd" else np.empty(0),
+        window=np.empty((0, 2)) if diverged else window + np.array(saddle),
     )
 
 
@@ -449,10 +477,14 @@ def cosine_summary(run: Run, *, radius: float = 0.05, tol: float = 0.01) -> Cosi
 
 
 def window_distances(run: Run, point: tuple[float, float]) -> np.ndarray:
-    """Distances of the last quarter of ``run``'s saved path to ``point`` (original coordinates)."""
-    p = run.path[np.all(np.isfinite(run.path), axis=1)] if run.classification != "diverged" else run.path
-    w0 = max(0, len(p) - max(len(p) // 4, 2))
-    tail = p[w0:]
+    """Distances to ``point`` (original coordinates) of every iterate in ``run``'s decision window (the last quarter of the steps).
+
+    A diverged run has no window: the distances of its saved path's last quarter (ending at +inf).
+    """
+    tail = run.window
+    if len(tail) == 0:
+        p = run.path
+        tail = p[max(0, len(p) - max(len(p) // 4, 2)):]
     with np.errstate(invalid="ignore", over="ignore"):
         d = np.hypot(tail[:, 0] - point[0], tail[:, 1] - point[1])
     return np.where(np.isfinite(d), d, np.inf)

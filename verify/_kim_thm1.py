@@ -140,8 +140,13 @@ def _decide_points(method: str, claim: Claim, reading: str, what: str, results: 
 
     def cx() -> Counterexample:
         p, pt, r = bad[0]
+        sim = method != "exact"
         return Counterexample({str(k): str(v) for k, v in pt.items()}, r.claimed, r.actual,
-                              note=f"part {p}: {what}" if p else what, exact=method == "exact")
+                              note=f"part {p}: {what}" if p else what, exact=not sim, certified=False,
+                              why=("the measured side comes from a float64 simulation (a run of the iteration or an Euler "
+                                   "run of the flow), not from a closed form: no enclosure certifies it") if sim else
+                                  ("the measured rate is exact (SymPy) but the printed relation was decided at 40 digits, "
+                                   "not by an enclosure"))
 
     return decide(method, detail, quantity="witness points where the printed statement fails", value=len(bad), op="==",
                   threshold=0, counterexample=cx, data=data, elapsed=elapsed(t0))

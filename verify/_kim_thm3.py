@@ -21,7 +21,6 @@ from fractions import Fraction
 from itertools import product
 from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
 
@@ -30,7 +29,7 @@ from derivations._symbols import B, eta, gamma, lambda_j, rho, t
 from derivations.kim2023_ext import Delta, k
 
 from ._engine import Level, register_check
-from ._kim_common import checked, elapsed, evaluate_measured
+from ._kim_common import certificate, checked, elapsed, evaluate_measured
 from ._kim_thm3_model import DPS, grid_delta, model_delta, model_kind
 from ._kim_thm3_search import search_relation
 from ._results import CheckResult, Counterexample, decide, undecided
@@ -72,6 +71,15 @@ def _frac(x: Any) -> Fraction:
 # ============================================================================ kim2023.thm3
 
 
+def _exact_gap(claim: Claim, reading: str, params: dict, claimed: Any, actual: Any) -> Any:
+    """``claimed - actual`` as a closed form: an over-damped reading's Delta from its binding (not its 40-digit value)."""
+    if model_kind(claim, reading)["kind"] == "discrete":
+        return claimed - actual
+    p = {key: sp.nsimplify(v) for key, v in params.items()}
+    body = claim.derivation(reading).bindings[Delta](p["k"], p["gamma"], p["rho"], p["B"])
+    return claimed - body.subs({lambda_j: p["lambda_j"], eta: p["eta"]})
+
+
 def _equation_check(claim: Claim, reading: str) -> CheckResult:
     t0 = time.perf_counter()
     w = claim.extras["witnesses"]
@@ -101,7 +109,7 @@ def _equation_check(claim: Claim, reading: str) -> CheckResult:
     return decide("exact", detail, quantity=f"(point, eta) pairs of {n} where printed != model (rtol {EQ_RTOL:g})",
                   value=len(bad), op="==", threshold=0, data={"rows": rows, "rtol": EQ_RTOL},
                   counterexample=lambda: Counterexample(*bad[0], note=f"claimed: the printed formula; actual: {what}",
-                                                        exact=kind == "discrete"),
+                                                        exact=kind == "discrete", **certificate(_exact_gap(claim, reading, *bad[0]))),
                   elapsed=elapsed(t0))
 
 
@@ -111,7 +119,7 @@ def _reduction_check(claim: Claim) -> CheckResult:
     stmt, other = claim.statement, get_claim(claim.extras["reduces_to"]).statement
     if not isinstance(stmt, Equation) or not isinstance(other, Equation):
         return undecided("exact", "both statements must be equations with a printed right side", part="reduces_to_thm2")
-    rows, worst, worst_pt = [], 0.0, None
+    rows, worst, worst_pt, worst_gap = [], 0.0, None, sp.nan
     for lam, r, e, b, n in claim.extras["witnesses"]["reduction_points"]:
         pt = {lambda_j: lam, rho: r, eta: e, B: b, k: n, gamma: 0}
         mine = sp.N(stmt.rhs.subs(pt), DPS)
@@ -120,6 +128,7 @@ def _reduction_check(claim: Claim) -> CheckResult:
         rows.append({"point": {str(s): str(v) for s, v in pt.items()}, "thm3_at_gamma0": mine, "reduces_to": theirs, "rel": rel})
         if rel >= worst:
             worst, worst_pt = rel, rows[-1]
+            worst_gap = stmt.rhs.subs(pt) - other.rhs.subs({t: eta * k}).subs(pt)  # exact: certified on failure
     diff = sp.simplify(stmt.rhs.subs(gamma, 0) - other.rhs.subs(t, eta * k))
     detail = (f"reading-free: printed right side at gamma = 0 minus the printed right side of {claim.extras['reduces_to']} "
               f"(t = eta k) simplifies to {diff}; max relative difference {worst:.3g} at the witness points")
@@ -127,7 +136,8 @@ def _reduction_check(claim: Claim) -> CheckResult:
                   part="reduces_to_thm2", data={"rows": rows, "difference": str(diff), "reading_free": True},
                   counterexample=lambda: Counterexample(worst_pt["point"], worst_pt["thm3_at_gamma0"], worst_pt["reduces_to"],
                                                         note=f"claimed: the printed formula at gamma = 0; actual: "
-                                                             f"{claim.extras['reduces_to']}'s printed formula (reading-free)"),
+                                                             f"{claim.extras['reduces_to']}'s printed formula (reading-free)",
+                                                        relative_violation=worst, **certificate(worst_gap)),
                   elapsed=elapsed(t0))
 
 
@@ -156,7 +166,8 @@ def _t0_check(claim: Claim, reading: str) -> CheckResult:
                   counterexample=lambda: Counterexample({k_: worst_row[k_] for k_ in ("lambda_j", "rho", "eta", "gamma", "B")}
                                                         | {"t": "0+"}, worst_row["limit_printed"], worst_row["model_at_t0"],
                                                         note="claimed: lim t->0+ of the printed formula; actual: the variance "
-                                                             "at t = 0", exact=True),
+                                                             "at t = 0", exact=True,
+                                                        **certificate(worst_row["limit_printed"] - worst_row["model_at_t0"])),
                   elapsed=elapsed(t0))
 
 

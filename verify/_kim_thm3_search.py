@@ -24,7 +24,7 @@ from derivations import Holds
 from derivations._symbols import B, eta, gamma, lambda_j, rho
 from derivations.kim2023_ext import Delta, k
 
-from ._kim_common import elapsed, evaluate_measured
+from ._kim_common import certificate, elapsed, evaluate_measured
 from ._kim_thm3_model import DPS
 from ._results import CheckResult, Counterexample, decide, undecided
 
@@ -111,7 +111,7 @@ def search_relation(stmt: Holds, pts: Sequence[dict[str, Any]], steps: Mapping[s
         e = np.asarray(f(*vals, *cols), dtype=float) * np.ones(len(rows))
         ok = _OPS[rel.rel_op](e, 0) & (np.abs(e) > SCREEN_RTOL * scale) & np.isfinite(e)
     cand = sorted((i for i in range(len(rows)) if not ok[i]), key=lambda i: _rank(rows[i]["point"]))
-    confirmed, undecided_n, examples = [], 0, []
+    confirmed, undecided_n, examples, gaps = [], 0, [], []
     checked_n = 0
     for i in cand[:MAX_CONFIRM]:
         if len(confirmed) >= MAX_EXAMPLES:
@@ -122,9 +122,11 @@ def search_relation(stmt: Holds, pts: Sequence[dict[str, Any]], steps: Mapping[s
         if exact is not None:
             out = evaluate_measured(stmt, sub, exact(p["lambda_j"], p["eta"]), steps=steps)
             viol, claimed, actual = out.violated, out.claimed, out.actual
+            gap = actual["lhs"] - actual["rhs"] if isinstance(actual, dict) and "lhs" in actual else None
         else:
+            gap = expr.subs(sub)  # the printed closed form at an exact point: certifiable
             with mpmath.workdps(DPS):
-                v = sp.N(expr.subs(sub), DPS)
+                v = sp.N(gap, DPS)
             truth = rel.func(v, 0) if v.is_finite else None
             viol = None if truth not in (sp.true, sp.false) else truth == sp.false
             claimed, actual = str(rel), {"lhs - rhs": v}
@@ -133,6 +135,7 @@ def search_relation(stmt: Holds, pts: Sequence[dict[str, Any]], steps: Mapping[s
         elif viol:
             confirmed.append(i)
             examples.append(({k_: str(v) for k_, v in p.items()}, claimed, actual))
+            gaps.append(gap)
     n_k1 = sum(1 for i in cand if rows[i]["point"]["k"] == 1)
     n_sde = sum(1 for i in cand if rows[i]["point"]["k"] >= 2 and _rank(rows[i]["point"])[1] <= 0.1)
     data = {"n_points": len(rows), "n_candidates": len(cand), "n_confirmed": len(confirmed), "n_candidates_at_k1": n_k1,
@@ -149,5 +152,6 @@ def search_relation(stmt: Holds, pts: Sequence[dict[str, Any]], steps: Mapping[s
                       "; the derivative is the difference quotient over the declared step, so by the mean value theorem it "
                       f"has this value at some point of [x, x + h] ({data['steps']})" if rel.atoms(sp.Derivative) and grid is not None
                       else ""),
-                                                        exact=exact is not None),
+                                                        exact=exact is not None,
+                                                        **certificate(gaps[0], rel.rel_op)),
                   part=part, data=data, elapsed=elapsed(t0))
