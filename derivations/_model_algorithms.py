@@ -111,7 +111,7 @@ def heavy_ball_model(gradient: Any, *, state: Any, velocity: Any, noise: Mapping
 
 def kim_heavy_ball_model(reading: str, *, momentum: Any = None, name: str | None = None,
                          init: Any = None) -> DiscreteModel:
-    """Heavy-ball SAM along one eigendirection under a catalogue reading (CLAIMS.md §1), as a model.
+    """Heavy-ball SAM along one eigendirection under a catalogue reading (docs/catalogue.md), as a model.
 
     ``v' = gamma v - eta (a w + xi)``, ``w' = w + v'`` with ``Var xi = q``, where ``a`` and ``q`` are
     those :func:`derivations.heavy_ball.curvature_and_noise` takes from the reading's update rule
@@ -138,7 +138,7 @@ def batch_weight_covariance(n: int, B: Any, batch: str) -> sp.Matrix:
     ``with_replacement`` (``B`` uniform draws, counts/B): ``(delta_ij/n - 1/n^2)/B``;
     ``without_replacement`` (a uniform ``B``-subset): ``Var = p(1-p)/B^2``, ``Cov = (B(B-1)/(n(n-1)) - p^2)/B^2``
     with ``p = B/n``; ``bernoulli`` (each index kept with probability ``p``, divided by ``B``):
-    ``p(1-p)/B^2`` on the diagonal, 0 elsewhere (CLAIMS.md batch sampling models).
+    ``p(1-p)/B^2`` on the diagonal, 0 elsewhere (docs/catalogue.md batch sampling models).
     """
     if batch not in BATCH_MODELS:
         raise fail("batch", batch, "one of " + ", ".join(repr(b) for b in BATCH_MODELS))
@@ -222,7 +222,7 @@ def minibatch_sam_model(
     """Mini-batch SAM on a finite sum: ``w' = w - lr G_B(w + radius grad L(w))``, from ``w_0 = init``.
 
     The ascent is the full-batch gradient ``grad L = (1/n) sum_i g_i`` (``ascent="full"``, the plain
-    reading of CLAIMS.md); the descent gradient ``G_B = sum_i omega_i g_i`` uses the exact batch
+    reading of docs/catalogue.md); the descent gradient ``G_B = sum_i omega_i g_i`` uses the exact batch
     weights of ``batch`` (see :func:`minibatch_sgd_model`). The same-batch ascent makes the update
     quadratic in the batch weights, whose second moments then need their fourth moments: not derived.
     """

@@ -225,7 +225,7 @@ def sde_model(
 
 
 def kim_sde_model(reading: str, *, name: str | None = None, init: Any = None) -> SDEModel:
-    """One of the catalogue's SAM SDE readings (CLAIMS.md §1: ``plain``, ``same_batch``, ...) as a model.
+    """One of the catalogue's SAM SDE readings (docs/catalogue.md: ``plain``, ``same_batch``, ...) as a model.
 
     ``dw = -a w dt + sqrt(eta q) dW`` along one eigendirection with the drift rate ``a`` and noise
     ``q`` that :func:`derivations.sam_sde.drift_and_noise` reads off the reading's update rule (the one

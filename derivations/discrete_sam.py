@@ -59,7 +59,7 @@ __all__ = [
     "normalised_axis_cycle_stability",
 ]
 
-# The shared symbols carry the parameter domains of CLAIMS.md so that SymPy's assumptions can do sign work.
+# The shared symbols carry the parameter domains of docs/catalogue.md so that SymPy's assumptions can do sign work.
 u = sp.Symbol("u", real=True)  # displacement w - d along one eigendirection
 _w = sp.Symbol("w", real=True)
 _d = sp.Symbol("d", real=True)
@@ -137,7 +137,7 @@ def sam_update_jacobian(H: sp.Matrix) -> sp.Matrix:
     return new_w.jacobian(w).applyfunc(sp.expand)
 
 
-# PRINTED (as summarised in CLAIMS.md): Theorem 1's condition for the negative eigenvalue lambda_1.
+# PRINTED (as summarised in docs/catalogue.md): Theorem 1's condition for the negative eigenvalue lambda_1.
 def theorem1_condition(*, lam1: sp.Expr = lambda_j) -> sp.Rel:
     """Theorem 1's printed attraction condition ``rho > -1/lambda_1`` (for ``lambda_1 < 0``)."""
     return sp.StrictGreaterThan(rho, -1 / lam1)

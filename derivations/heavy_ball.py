@@ -67,7 +67,7 @@ ReadingName = Literal["plain", "same_batch", "composed_gradient", "positive_part
 def curvature_and_noise(
     reading: ReadingName, *, lam: sp.Expr = lambda_j, radius: sp.Expr = rho, batch: sp.Expr = B
 ) -> tuple[sp.Expr, sp.Expr]:
-    """The curvature ``a`` and noise variance ``q`` of a reading of mini-batch SAM (CLAIMS.md §1).
+    """The curvature ``a`` and noise variance ``q`` of a reading of mini-batch SAM (docs/catalogue.md).
 
     Read off the reading's update rule by :func:`derivations.sam_sde.drift_and_noise` (the one
     definition of each reading): ``plain``: ``a = lam (1 + rho lam)``, ``q = |lam|/B``; ``same_batch``:

@@ -1,6 +1,6 @@
 """Kim, Park, Choi, Lee — "Stability Analysis of Sharpness-Aware Minimization" (arXiv 2301.06308).
 
-Claims of CLAIMS.md §1 encoded as data. The printed side of each claim is typed in from the paper
+Claims of docs/catalogue.md encoded as data. The printed side of each claim is typed in from the paper
 (that is what is being checked); every derived side comes from :mod:`derivations.sam_sde`.
 """
 
@@ -109,7 +109,7 @@ def _sgd_minus_sam(bb: sp.Expr = B) -> sp.Expr:
 
 @register
 def claims() -> tuple[Claim, ...]:
-    """The Kim et al. claims of CLAIMS.md §1 encoded so far."""
+    """The Kim et al. claims of docs/catalogue.md encoded so far."""
     from .kim2023_ext import normalised_flow_reading  # kim2023_ext imports this module: import here
 
     sde_readings = _sde_readings()

@@ -1,4 +1,4 @@
-"""Kim et al. 2023 (arXiv 2301.06308), the rest of CLAIMS.md §1: Theorem 1 for the discrete iteration,
+"""Kim et al. 2023 (arXiv 2301.06308), the rest of docs/catalogue.md: Theorem 1 for the discrete iteration,
 the toy experiments and Theorem 3 (momentum), encoded as data.
 
 The printed side of every claim is typed in (marked ``# PRINTED``); every derived side comes from
@@ -180,12 +180,12 @@ THM3_SAM_READING = {"plain": "plain", "same_batch": "same_batch", "overdamped": 
                     "overdamped_composed": "composed_gradient"}
 
 
-# PRINTED (as summarised in CLAIMS.md): Theorem 3 on the step grid t = eta k.
+# PRINTED (as summarised in docs/catalogue.md): Theorem 3 on the step grid t = eta k.
 def printed_delta(bb: sp.Expr = B, momentum: sp.Expr = gamma, kk: sp.Expr = k) -> sp.Expr:
     """Theorem 3's printed ``C1 (1 - e^{-C2(1-gamma)})^2/((1-gamma)^3 B) + C3 (1 - e^{-C4/(1-gamma)})/((1-gamma) B)`` at ``t = eta k``.
 
     ``C1 = eta^2 |lambda|/2``, ``C2 = eta/t``, ``C3 = eta |lambda|/(2 lambda (1+rho lambda)^2)``,
-    ``C4 = 2 lambda (1 + rho lambda)^2 t`` (as summarised in CLAIMS.md; not derived).
+    ``C4 = 2 lambda (1 + rho lambda)^2 t`` (as summarised in docs/catalogue.md; not derived).
     """
     time = eta * kk
     C1 = eta**2 * sp.Abs(lambda_j) / 2
@@ -284,7 +284,7 @@ BEALE_LOSS = (R(3, 2) - x_ + x_ * y_) ** 2 + (R(9, 4) - x_ + x_ * y_**2) ** 2 + 
 
 @register
 def claims() -> tuple[Claim, ...]:
-    """The remaining Kim et al. claims of CLAIMS.md §1 (discrete Theorem 1, experiments, Theorem 3)."""
+    """The remaining Kim et al. claims of docs/catalogue.md (discrete Theorem 1, experiments, Theorem 3)."""
     discrete = (
         Reading("plain", "discrete plain SAM w' = w - eta grad l(w + rho grad l(w))", lambda: discrete_derivation("plain")),
         Reading("normalised", "discrete normalised SAM w' = w - eta grad l(w + rho g/||g||)",

@@ -1,4 +1,4 @@
-"""Registered checks for the rest of Kim et al. 2023 (CLAIMS.md §1), one module per job.
+"""Registered checks for the rest of Kim et al. 2023 (docs/catalogue.md), one module per job.
 
 Importing this module (the ``samverify.checkers`` entry point ``kim2023_ext``) registers them:
 

@@ -1,4 +1,4 @@
-"""Reports: the JSON document of CLAIMS.md (``samverify.report/1``) and a Markdown summary.
+"""Reports: the JSON document of docs/catalogue.md (``samverify.report/1``) and a Markdown summary.
 
 Files are written atomically (a temporary file in the same folder, then ``os.replace``), so an
 interrupted run never leaves a half-written report.
@@ -66,7 +66,7 @@ def build_report(
     entries: Iterable[tuple[Claim, Sequence[ReadingResult]]], *, level: str, seed: int,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole report document (CLAIMS.md schema plus a few extra top-level fields)."""
+    """The whole report document (docs/catalogue.md schema plus a few extra top-level fields)."""
     entries = list(entries)
     doc: dict[str, Any] = {"schema": SCHEMA, "version": __version__, "level": level, "seed": seed,
                            "claims": [claim_entry(c, rs) for c, rs in entries],

@@ -133,7 +133,7 @@ class Counterexample:
     degenerate: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (CLAIMS.md report schema, plus ``note``, ``exact`` and the certificate).
+        """The JSON form (docs/catalogue.md report schema, plus ``note``, ``exact`` and the certificate).
 
         ``certified`` is true when interval or ball arithmetic (or exact rational arithmetic)
         excludes the claim at the point, with the ``enclosure``; otherwise ``why`` says why not.
@@ -207,7 +207,7 @@ class CheckResult:
             raise ValueError("a counted failing check must carry its counterexample")
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (CLAIMS.md schema: method, outcome, detail; more fields added)."""
+        """The JSON form (docs/catalogue.md schema: method, outcome, detail; more fields added)."""
         d: dict[str, Any] = {"method": self.method, "outcome": self.outcome, "detail": self.detail}
         if self.part is not None:
             d["part"] = self.part
@@ -272,7 +272,7 @@ def _simplicity(cx: Counterexample) -> tuple:
 
 
 def combine_checks(checks: tuple[CheckResult, ...]) -> tuple[str, Counterexample | None]:
-    """Turn the counted checks of one statement into a verdict (CLAIMS.md rules).
+    """Turn the counted checks of one statement into a verdict (docs/catalogue.md rules).
 
     refuted: a counted check failed with a counterexample; proved: a symbolic check passed on the
     whole domain; supported: no failure, at least one numerical check passed and none could not

@@ -37,7 +37,7 @@ def sample_batch_weights(rng: np.random.Generator, *, n: int, B: int, batch: str
     """Per-path batch weights ``W`` (``(n_paths, n)``) with ``grad_B = Σ_i W[p, i] grad l_i``.
 
     ``bernoulli``: each index kept independently w.p. ``B/n``, weight ``1/B`` (not 1/|batch|, as in
-    CLAIMS.md); ``with_replacement``: counts of ``B`` uniform draws, divided by ``B``;
+    docs/catalogue.md); ``with_replacement``: counts of ``B`` uniform draws, divided by ``B``;
     ``without_replacement``: indicator of a uniform ``B``-subset, divided by ``B``.
     """
     if batch == "bernoulli":
