@@ -117,7 +117,7 @@ def claims() -> tuple[Claim, ...]:
     out = [
         Claim(
             id="kim2023.thm1.flow",
-            title="Theorem 1: rho > -1/lambda_1 makes an index-1 saddle an attractor of the SAM flow",
+            title=r"Theorem 1: $\rho > -1/\lambda_1$ makes an index-1 saddle an attractor of the SAM flow",
             source=SOURCE("Theorem 1"),
             statement=AllOf(
                 (
@@ -156,7 +156,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.thm2.consistency",
-            title="Theorem 2 agrees with Theorem 1: sigma_j^2 bounded as t -> oo iff rho > -1/lambda_j",
+            title=r"Theorem 2 agrees with Theorem 1: $\sigma_j^2$ bounded as $t \to \infty$ iff $\rho > -1/\lambda_j$",
             source=SOURCE("Theorems 1 and 2"),
             statement=AllOf(
                 (
@@ -182,7 +182,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.thm2.suppression",
-            title="rho suppresses diffusion: SAM's sigma_j^2 is below SGD's along escape directions",
+            title=r"$\rho$ suppresses diffusion: SAM's $\sigma_j^2$ is below SGD's along escape directions",
             source=SOURCE("Theorem 2, discussion"),
             statement=Holds(sigma2(t, rho, B) < sigma2(t, 0, B)),
             parameters=SDE_PARAMS,
@@ -191,7 +191,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.cor1",
-            title="Corollary 1: Delta_SGD - Delta_SAM = 2 eta t^2 |lambda_j|^3 rho / B + O(eta t^3 lambda_j^4 / B)",
+            title=r"Corollary 1: $\Delta_{SGD} - \Delta_{SAM} = 2 \eta t^2 |\lambda_j|^3 \rho / B + O(\eta t^3 \lambda_j^4 / B)$",
             source=SOURCE("Corollary 1"),
             statement=Asymptotic(
                 _sgd_minus_sam(),
@@ -206,7 +206,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.cor1.positive",
-            title="Corollary 1: Delta_SGD - Delta_SAM > 0 for all lambda_j != 0, rho > 0, t > 0",
+            title=r"Corollary 1: $\Delta_{SGD} - \Delta_{SAM} > 0$ for all $\lambda_j \neq 0$, $\rho > 0$, $t > 0$",
             source=SOURCE("Corollary 1"),
             statement=Holds(_sgd_minus_sam() > 0),
             parameters=SDE_PARAMS,
@@ -215,7 +215,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.cor1.monotone",
-            title="Corollary 1: larger rho, sharper |lambda_j| and larger B widen the gap, linearly in rho",
+            title=r"Corollary 1: larger $\rho$, sharper $|\lambda_j|$ and larger $B$ widen the gap, linearly in $\rho$",
             source=SOURCE("Corollary 1, discussion"),
             statement=AllOf(
                 (

@@ -307,7 +307,7 @@ def claims() -> tuple[Claim, ...]:
     out = [
         Claim(
             id="kim2023.thm1.discrete",
-            title="Theorem 1 read for the discrete SAM iteration: rho > -1/lambda_1 makes the saddle attracting",
+            title=r"Theorem 1 read for the discrete SAM iteration: $\rho > -1/\lambda_1$ makes the saddle attracting",
             source=SOURCE("Theorem 1 (applied to the discrete experiments)"),
             # PRINTED: the condition of Theorem 1; attraction of the iteration = every contraction factor < 1.
             statement=Implication(rho > -1 / lambda_1, sp.And(mu(lambda_1) < 1, mu(lambda_2) < 1)),
@@ -323,7 +323,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.exp.quadratic_saddle",
-            title="x^2 - y^2 from (-3, -0.01), lr 0.01, 500 steps: GD crosses the saddle, SAM (rho = 0.5) is attracted",
+            title=r"$x^2 - y^2$ from (-3, -0.01), lr 0.01, 500 steps: GD crosses the saddle, SAM ($\rho = 0.5$) is attracted",
             source=SOURCE("Section 3, toy example (Figure 2)"),
             # PRINTED: GD's distance to the saddle grows without bound, SAM's tends to 0, and the paper's reason
             # "lambda + rho lambda^2 > 0" holds at every eigenvalue (its sign is 1).
@@ -373,7 +373,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.thm3",
-            title="Theorem 3: Delta_SAM with momentum gamma and batch B (printed closed form)",
+            title=r"Theorem 3: $\Delta_{SAM}$ with momentum $\gamma$ and batch $B$ (printed closed form)",
             source=SOURCE("Theorem 3"),
             # PRINTED side: printed_delta (Theorem 3 at t = eta k); the reading's Delta is the derived side.
             statement=Equation(delta, printed_delta()),
@@ -392,7 +392,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.thm3.gamma",
-            title="Theorem 3: Delta_SAM increases as gamma -> 1",
+            title=r"Theorem 3: $\Delta_{SAM}$ increases as $\gamma \to 1$",
             source=SOURCE("Theorem 3, discussion"),
             statement=Holds(sp.Derivative(delta, gamma) > 0),
             parameters=THM3_PARAMS,
@@ -404,7 +404,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.thm3.batch",
-            title="Theorem 3: Delta_SAM decreases as B grows",
+            title=r"Theorem 3: $\Delta_{SAM}$ decreases as $B$ grows",
             source=SOURCE("Theorem 3, discussion"),
             # B is an integer: compare B + 1 with B
             statement=Holds(Delta(k, gamma, rho, B + 1) - delta < 0),
@@ -418,7 +418,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="kim2023.thm3.rho",
-            title="Theorem 3: Delta_SAM decreases as rho grows",
+            title=r"Theorem 3: $\Delta_{SAM}$ decreases as $\rho$ grows",
             source=SOURCE("Theorem 3, discussion"),
             statement=Holds(sp.Derivative(delta, rho) < 0),
             parameters=THM3_PARAMS,

@@ -108,3 +108,13 @@ def test_the_page_has_the_verdict_filter_and_every_claim(run_dir: Path):
     for v in ("proved", "refuted"):
         assert f"id='f-{v}'" in html and f"v-{v}" in html
     assert "test.html.right" in html and "test.html.wrong" in html
+
+
+def test_formulas_in_titles_are_typeset_in_each_output():
+    from verify._latex_out import _text
+    from verify._prose import prose_html, prose_latex, prose_plain
+
+    title = r"Theorem 1: $\rho > -1/\lambda_1$ makes the saddle attracting"
+    assert "<math>" in prose_html(title) and "&#961;" in prose_html(title)
+    assert r"$\rho > -1/\lambda_1$" in prose_latex(title, _text)
+    assert prose_plain(title) == "Theorem 1: ρ > -1/λ_1 makes the saddle attracting"

@@ -68,7 +68,10 @@ def _emit(text: str = "") -> None:
 def _cmd_list(args: argparse.Namespace) -> int:
     from derivations import catalog
 
-    rows = [(c.id, c.title, f"arXiv:{c.source.arxiv} {c.source.locator}", ", ".join(c.reading_names)) for c in catalog()]
+    from ._prose import prose_plain
+
+    rows = [(c.id, prose_plain(c.title), f"arXiv:{c.source.arxiv} {c.source.locator}", ", ".join(c.reading_names))
+            for c in catalog()]
     _table("samverify catalogue", ("id", "title", "source", "readings"), rows)
     from ._working_cli import list_workings
 
@@ -80,7 +83,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from derivations import get_claim
 
     c = get_claim(args.claim_id)
-    _emit(f"{c.id}: {c.title}")
+    from ._prose import prose_plain
+
+    _emit(f"{c.id}: {prose_plain(c.title)}")
     _emit(f"source: {c.source.paper}, arXiv:{c.source.arxiv}, {c.source.locator}")
     _emit("")
     _emit(f"statement (printed): {_statement_text(c)}")
@@ -194,7 +199,9 @@ def _write_or_print(text: str, output: str | None) -> None:
 def _print_results(claim: Claim, results: Sequence[Any]) -> None:
     from ._pretty import pretty_statement
 
-    _emit(f"{claim.id}: {claim.title}  [{claim.source.locator}, arXiv:{claim.source.arxiv}]")
+    from ._prose import prose_plain
+
+    _emit(f"{claim.id}: {prose_plain(claim.title)}  [{claim.source.locator}, arXiv:{claim.source.arxiv}]")
     _emit("printed:")
     _emit(pretty_statement(claim.statement))
     for r in results:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ._html import VERDICT_COLOURS, checks_table, counterexample_html, verdict_badge
 from ._mathml import math_block
+from ._prose import prose_html
 
 __all__ = ["report_html"]
 
@@ -63,7 +64,7 @@ def _reading(r: Mapping[str, Any]) -> str:
 
 def _claim(c: Mapping[str, Any]) -> str:
     src = c.get("source", {})
-    head = (f"<section class='claim' id='{_e(c['id'])}'><h2>{_e(c['id'])}: {_e(c['title'])}</h2>"
+    head = (f"<section class='claim' id='{_e(c['id'])}'><h2>{_e(c['id'])}: {prose_html(c['title'])}</h2>"
             f"<div class='meta'>{_e(src.get('paper', ''))}, arXiv:{_e(src.get('arxiv', ''))}, {_e(src.get('locator', ''))}</div>")
     printed = (f"<div class='formula'><span class='meta'>as printed</span>{math_block(c['mathml'])}</div>"
                if c.get("mathml") else f"<div class='formula'><code>{_e(c.get('latex', ''))}</code></div>")

@@ -48,6 +48,9 @@ def _unicode(ch: str) -> str:
     return "?"
 
 
+from ._prose import prose_latex  # noqa: E402  (titles hold $...$ formulas)
+
+
 def _text(s: str) -> str:
     out = str(s)
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
@@ -121,7 +124,7 @@ def latex_document(doc: Mapping[str, Any], figures: Iterable[str] = ()) -> str:
     for c in doc["claims"]:
         src = c["source"]
         out += [r"\clearpage", rf"\section{{\texttt{{{_text(c['id'])}}}}}\label{{{label_of(c['id'])}}}",
-                _text(c["title"]) + ".", "", rf"{_text(src['paper'])}, arXiv:{_text(src['arxiv'])}, {_text(src['locator'])}.",
+                prose_latex(c["title"], _text) + ".", "", rf"{_text(src['paper'])}, arXiv:{_text(src['arxiv'])}, {_text(src['locator'])}.",
                 "", "Printed statement:"]
         out += _display(c["latex"])
         if c.get("where"):
