@@ -134,9 +134,13 @@ def test_every_outcome_follows_from_its_decision(results):
 
 
 def test_phase_diagram_runs_its_monte_carlo_at_the_fast_level(results):
+    # the protocol runs and refutes nothing; 30 runs per cell cannot see a cell diverging with probability
+    # 0.475 instead of 1/2, so it does not count as a pass: inconclusive with its power stated
     for r in results["chang2025.exp.phase_diagram"]:
         mc = [c for c in r.checks if c.method == "montecarlo" and c.counts]
-        assert mc and mc[0].outcome == "pass" and mc[0].data["hypothesis_true"] > 0
+        assert mc and mc[0].outcome != "fail" and mc[0].data["hypothesis_true"] > 0
+        assert mc[0].outcome == "pass" or "power" in mc[0].reason or "significantly" in mc[0].reason
+        assert mc[0].data["power"] < mc[0].data["min_power"] or mc[0].outcome == "pass"
 
 
 # -- mutants: a verifier that never says no is worthless --------------------------------------------------

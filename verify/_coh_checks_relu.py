@@ -1,17 +1,15 @@
-"""Checks of the two-layer ReLU claims: Theorem 3.4 (memorising iff S diagonal) and Theorem 3.5 (SGD's coherence).
+"""Check of Theorem 3.4 (a two-layer ReLU interpolating solution is memorising iff S is diagonal).
 
-Both evaluate the claim's statement at witnesses: Theorem 3.4 at memorising constructions, at
-small integer networks shrunk by Hypothesis and at random interpolating networks (the indicators
-``Memorising(theta)`` and ``Diagonal(S)`` computed from the network); Theorem 3.5 at the points the
-claim declares, with the printed bound read from the statement and ``P(lambda_max(S) > bound)``
-estimated by Monte Carlo with a Clopper–Pearson interval.
+The claim's statement is evaluated at memorising constructions, at small integer networks shrunk
+by Hypothesis and at random interpolating networks (the indicators ``Memorising(theta)`` and
+``Diagonal(S)`` computed from the network).  Theorem 3.5 lives in :mod:`verify._coh_theorem35`.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,13 +19,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from derivations import Claim
-from derivations import coherence_claims as cc
-from derivations.coherence import C, d, r
 
-from ._coh_eval import _Ctx, evaluate, free_roots, root_values
+from ._coh_eval import evaluate
 from ._coh_relu import (
     ReluNet,
-    cr_solution,
     hypercube_sample,
     interpolating_solution,
     memorizing_solution,
@@ -35,10 +30,9 @@ from ._coh_relu import (
     relu_memorizing,
     relu_per_sample_gradients,
 )
-from ._coh_search import hypothesis_settings, jsonable, seed_of
+from ._coh_search import hypothesis_settings, seed_of
 from ._engine import Level, register_check
 from ._results import CheckResult, Counterexample, decide, undecided
-from ._stats import binomial_tail
 
 __all__: list[str] = []
 
@@ -90,7 +84,10 @@ def _net_result(claim: Claim, what: str, nets: list[tuple[ReluNet, np.ndarray, b
                               {"Memorising": int(m.mem), "Diagonal": int(m.diag), "S": (G @ G.T).round(12).tolist(),
                                "active_units": act.tolist()},
                               note=f"labels y = f(x_i), equal to x[0] x[1]: {bool(np.array_equal(net(X), X[:, 0] * X[:, 1]))}; "
-                                   + ("integer arithmetic" if exact else "float64"), exact=exact)
+                                   + ("integer arithmetic" if exact else "float64"), exact=exact, certified=exact,
+                              # an integer network has integer gradients: S and the active sets are exact
+                              enclosure={"backend": "exact integer arithmetic (integer network on {±1}^d)"} if exact else None,
+                              why="" if exact else "float64 network: S's off-diagonal zeros are read with a 1e-12 relative band")
 
     return decide("exact", f"{what}: {len(nets)} networks", quantity=f"networks where the statement fails ({what})",
                   value=0 if bad is None else 1, op="==", threshold=0, counterexample=cx, seed=seed,
@@ -162,111 +159,3 @@ def _memorizing(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequ
             nets.append((net, X, False))
     out.append(_net_result(claim, "random interpolating networks", nets, seed=seed_of(s_i), t0=t0))
     return out
-
-
-def _perron_bracket(S: np.ndarray, n_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """Certified ``(lower, upper)`` bounds on ``lambda_max`` of each non-negative matrix in a stack.
-
-    Collatz–Wielandt: for ``v > 0``, ``min_i (Sv)_i / v_i <= lambda_max(S) <= max_i (Sv)_i / v_i``; a
-    few power steps from ``v = 1`` make the bracket tight (matrix-vector products only).
-    """
-    v = np.ones(S.shape[:2])
-    for _ in range(n_iter):
-        v = np.einsum("sij,sj->si", S, v)
-        v /= v.max(axis=1, keepdims=True)
-    ratio = np.einsum("sij,sj->si", S, v) / v  # v > 0: S has a positive diagonal (||g_i||^2 > 0)
-    return ratio.min(axis=1), ratio.max(axis=1)
-
-
-def _clopper_pearson(k: int, n: int, alpha: float) -> tuple[float, float]:
-    """Exact two-sided ``1 - alpha`` interval for a binomial proportion (bisection on the binomial tails)."""
-    def solve(f: Callable[[float], float]) -> float:
-        lo, hi = 0.0, 1.0
-        for _ in range(60):  # 2^-60: far below any probability we report
-            mid = 0.5 * (lo + hi)
-            lo, hi = (lo, mid) if f(mid) > 0 else (mid, hi)
-        return 0.5 * (lo + hi)
-    lower = 0.0 if k == 0 else solve(lambda p: binomial_tail(k, n, p, upper=True) - alpha / 2)
-    upper = 1.0 if k == n else solve(lambda p: alpha / 2 - binomial_tail(k, n, p, upper=False))
-    return lower, upper
-
-
-class _CoherenceModel:
-    """Theorem 3.5's quantities at one point: ``P(lambda_max(S) > b)`` as an interval, ``max_i lambda_max(H_i)``."""
-
-    exact = False
-
-    def __init__(self, prob: Callable[[float], tuple[float, float]], max_li: float) -> None:
-        self.prob, self.max_li = prob, max_li
-
-    def value(self, obj: sp.Basic, point: Mapping[sp.Symbol, Any]) -> Any:
-        if getattr(obj, "func", None) == cc.Prob:
-            b = float(_Ctx(self, point).num(obj.args[1]))  # the printed bound, from the statement
-            lo, hi = self.prob(b)
-            return sp.AccumBounds(sp.Float(lo), sp.Float(hi))
-        if obj == cc.max_lambda_i:
-            return sp.Float(self.max_li)
-        raise KeyError(obj)
-
-    def sequence(self, obj: sp.Basic, point: Mapping[sp.Symbol, Any]) -> Any:
-        raise KeyError(obj)
-
-    def forall(self, sym: sp.Symbol) -> tuple[Any, ...]:
-        raise KeyError(sym)
-
-
-@register_check("chang2025.relu.sgd_coherence", methods=("montecarlo",), montecarlo_families=1)
-def _sgd_coherence(claim: Claim, reading: str, level: Level, ss: np.random.SeedSequence) -> list[CheckResult]:
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(ss)
-    spec = claim.extras["witnesses"]
-    n_sets = spec["datasets"][0 if level.name == "fast" else 1]  # 0 failures in 200: 99% upper bound 0.026 < min delta
-    pts = spec["points"]
-    alpha = level.montecarlo_alpha / len(pts)  # Bonferroni over the declared points
-    stmt = claim.statement
-    rows, truths = [], []
-    for dd, CC, n, dl in pts:
-        point = {d: sp.Integer(dd), C: sp.Integer(CC), cc.n: sp.Integer(n), cc.delta: sp.nsimplify(dl)}
-        rs = [v for v in root_values(free_roots(stmt, r), _CoherenceModel(lambda b: (0, 1), 0.0), point) if v.is_positive]
-        if not rs:
-            rows.append({"d": dd, "C": CC, "n": n, "delta": float(dl), "r": None})
-            truths.append(None)
-            continue
-        rv = float(rs[0])
-        net = cr_solution(C=CC, d=dd, r=rv)
-        lam_hi: list[np.ndarray] = []
-        lam_lo: list[np.ndarray] = []
-        max_li = 0.0
-        for start in range(0, n_sets, 200):  # chunks of 200 data sets keep K below ~16 MB
-            m = min(200, n_sets - start)
-            G = relu_per_sample_gradients(net, hypercube_sample(rng, n=m * n, d=dd)).reshape(m, n, -1)
-            K = np.einsum("sip,sjp->sij", G, G)  # g_i . g_j per data set
-            lo_, hi_ = _perron_bracket(np.abs(K))
-            lam_lo.append(lo_)
-            lam_hi.append(hi_)
-            max_li = max(max_li, float(np.max(np.einsum("sii->si", K))))
-        lo_a, hi_a = np.concatenate(lam_lo), np.concatenate(lam_hi)
-
-        def prob(b: float, lo_a: np.ndarray = lo_a, hi_a: np.ndarray = hi_a) -> tuple[float, float]:
-            # lambda_max in [lo, hi] per data set: exceedances counted where lo > b; undecided ones where lo <= b < hi
-            k_lo, k_hi = int(np.sum(lo_a > b)), int(np.sum(hi_a > b))
-            return _clopper_pearson(k_lo, n_sets, alpha)[0], _clopper_pearson(k_hi, n_sets, alpha)[1]
-
-        model = _CoherenceModel(prob, max_li)
-        o = evaluate(stmt, model, {**point, r: sp.Float(rv)})
-        truths.append(o.truth)
-        rows.append({"d": dd, "C": CC, "n": n, "delta": float(dl), "r": rv, "holds": o.truth,
-                     **{k: jsonable(v) for k, v in o.values.items() if k not in ("d", "C", "n", "delta", "r")}})
-    n_false = sum(t is False for t in truths)
-    detail = "; ".join(f"d={x['d']}, C={x['C']}, n={x['n']}, delta={x['delta']}: statement {x.get('holds')}" for x in rows)
-    data = {"points": rows, "n_datasets": n_sets, "alpha_per_point": alpha}
-    if n_false == 0 and any(t is None for t in truths):
-        return [undecided("montecarlo", "a Clopper–Pearson interval straddles delta at some point", detail, data=data,
-                          seed=seed_of(ss), elapsed=time.perf_counter() - t0)]
-    bad = next((x for x, t in zip(rows, truths) if t is False), None)
-    return [decide("montecarlo", f"P(lambda_max(S) > printed bound) by Monte Carlo ({n_sets} data sets per point, "
-                   f"{100 * (1 - alpha):.2f}% intervals); {detail}", quantity="declared points where the statement fails",
-                   value=n_false, op="==", threshold=0, seed=seed_of(ss), data=data, elapsed=time.perf_counter() - t0,
-                   counterexample=lambda: Counterexample({k: bad[k] for k in ("d", "C", "n", "delta", "r")},
-                                                         "the printed statement", bad,
-                                                         note="the interval for P excludes the claimed side, or max_i lambda_max(H_i) differs"))]

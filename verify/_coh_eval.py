@@ -42,11 +42,17 @@ class Undecidable(Exception):
 
 @dataclass(frozen=True)
 class Seq:
-    """The leading term ``A R^k k^m`` of a positive sequence as ``k -> oo``."""
+    """The leading term ``A R^k k^m`` of a positive sequence as ``k -> oo``.
+
+    ``robust`` is the rate whose distance from 1 decides the sequence's class when ``R`` does not
+    show it (a forced recursion settling at a constant, ``R = 1``, because its homogeneous rate is
+    below 1); :mod:`verify._coh_margin` reads it.  ``None``: ``R`` itself.
+    """
 
     A: Any
     R: Any
     m: int = 0
+    robust: Any = None
 
 
 class Model(Protocol):
@@ -132,7 +138,7 @@ class _Ctx:
                     self._rate_of[float(R)] = sp.Dummy("R", positive=True)
                     self.rates[self._rate_of[float(R)]] = R
                 R = self._rate_of[float(R)]
-            return Seq(sp.sympify(s.A), R, s.m)
+            return Seq(sp.sympify(s.A), R, s.m, s.robust)
         if isinstance(f, sp.Mul):
             out = Seq(sp.S.One, sp.S.One, 0)
             for a in f.args:

@@ -13,7 +13,8 @@ import numpy as np
 
 from derivations import get_claim
 
-from ._coh_checks_experiments import _arrays, phase_diagram, phase_diagram_montecarlo, table1_run
+from ._coh_checks_experiments import _arrays, phase_diagram, phase_diagram_montecarlo
+from ._coh_checks_table1 import table1_run
 from ._coh_grid import grid_truth
 from ._moments import spectral_radius
 from ._coh_families import phase_family

@@ -21,6 +21,7 @@ from derivations import coherence_claims as cc
 from derivations.coherence import Witnesses
 
 from ._coh_eval import Outcome, Undecidable, evaluate, free_roots, root_values
+from ._coh_margin import Margin, margin
 from ._coh_model import FamilyModel, FamilyWitness
 from ._coh_operators import noise_rate
 
@@ -35,7 +36,11 @@ _MAX_EXACT_POINTS = 24
 
 @dataclass
 class Judgement:
-    """The statement at one witness: ``fails``, ``holds``, ``vacuous`` (hypothesis never true) or ``undecided``."""
+    """The statement at one witness: ``fails``, ``holds``, ``vacuous`` (hypothesis never true) or ``undecided``.
+
+    A failing judgement keeps the point of largest :func:`verify._coh_margin.margin` (at simple
+    values where the violation stays at least half as large) and that margin.
+    """
 
     witness: FamilyWitness
     status: str
@@ -44,6 +49,17 @@ class Judgement:
     exact: bool = False
     n_points: int = 0
     n_hypothesis: int = 0
+    margin: Margin | None = None
+
+    @property
+    def tie(self) -> bool:
+        """Whether the statement fails here only with equality (margin exactly 0)."""
+        return self.margin is not None and self.margin.value == 0
+
+    def rank(self) -> tuple:
+        """Sort key, most instructive first: exact, not a tie, a generic start, larger margin, smaller family."""
+        m = self.margin.value if self.margin is not None else 0.0
+        return (not self.exact, self.tie, self.witness.start != "generic", -m, self.witness.n * self.witness.d, self.witness.d)
 
 
 def _alg(w: FamilyWitness) -> sp.Symbol:
@@ -107,8 +123,53 @@ def points_of(stmt: Statement, spec: Witnesses, model: FamilyModel) -> list[dict
     return base
 
 
+#: Denominators tried, in order, for a simpler coordinate of a failing point.
+_SIMPLE_DENOMINATORS = (1, 2, 4, 5, 10, 20, 50, 100, 1000)
+
+
+def _simplest(stmt: Statement, spec: Witnesses, model: FamilyModel, p: dict, o: Outcome, m: Margin
+              ) -> tuple[dict, Outcome, Margin]:
+    """The failing point with its step-size coordinates at the simplest rationals within 5 % that keep half the margin."""
+    for sym in (cc.eta, cc.eps):
+        if sym not in p:
+            continue
+        x = float(p[sym])
+        for den in _SIMPLE_DENOMINATORS:
+            q = sp.Rational(round(x * den), den)
+            if q <= 0 or abs(float(q) - x) > 0.05 * abs(x) or q == p[sym]:
+                continue
+            p2 = {**p, sym: q}
+            try:
+                o2 = evaluate(stmt, model, p2, forall=spec.forall)
+                m2 = margin(stmt, model, p2, forall=spec.forall) if o2.truth is False else None
+            except Undecidable:
+                continue
+            if m2 is not None and m2.value >= 0.5 * m.value and (m2.value > 0 or m.value == 0):
+                p, o, m = p2, o2, m2
+                break
+    return p, o, m
+
+
+def _exact_at(stmt: Statement, spec: Witnesses, w: FamilyWitness, p: dict) -> Judgement | None:
+    """The statement at one point in exact rational arithmetic (``None`` unless it fails there)."""
+    model = FamilyModel(w, exact=True)
+    px = {k: _rational(v) for k, v in p.items()}
+    try:
+        o = evaluate(stmt, model, px, forall=spec.forall)
+        if o.truth is not False:
+            return None
+        return Judgement(w, "fails", px, o, not o.inexact, margin=margin(stmt, model, px, forall=spec.forall))
+    except Undecidable:
+        return None
+
+
 def judge(stmt: Statement, spec: Witnesses, w: FamilyWitness, *, exact_ok: bool = True) -> Judgement:
-    """Evaluate ``stmt`` at every point of witness ``w``; redo undecided and failing points exactly when ``w`` is integer."""
+    """Evaluate ``stmt`` at every point of witness ``w``; redo undecided and failing points exactly when ``w`` is integer.
+
+    ``exact_ok=False`` (a search's predicate) only says whether a float point fails; otherwise a
+    failing witness keeps its most robust failing point, simplified (:func:`_simplest`) and, for an
+    integer family, confirmed in exact arithmetic.
+    """
     model = FamilyModel(w)
     try:
         pts = points_of(stmt, spec, model)
@@ -123,6 +184,16 @@ def judge(stmt: Statement, spec: Witnesses, w: FamilyWitness, *, exact_ok: bool 
         elif o.truth is None:
             undecided.append((p, o))
     res = Judgement(w, "holds", n_points=len(pts), n_hypothesis=n_hyp)
+    if fails and not exact_ok:
+        return Judgement(w, "fails", fails[0][0], fails[0][1], False, len(pts), n_hyp)
+    if fails:
+        m, p, o = max(((margin(stmt, model, p, forall=spec.forall), p, o) for p, o in fails), key=lambda t: t[0].value)
+        p, o, m = _simplest(stmt, spec, model, p, o, m)
+        if w.integer:
+            ex = _exact_at(stmt, spec, w, p)
+            if ex is not None:
+                ex.n_points, ex.n_hypothesis = len(pts), n_hyp
+                return ex
     if (fails or undecided) and exact_ok and w.integer:
         ex = _judge_exact(stmt, spec, w)
         if ex is not None and ex.status in ("fails", "holds"):
@@ -130,8 +201,7 @@ def judge(stmt: Statement, spec: Witnesses, w: FamilyWitness, *, exact_ok: bool 
                 ex.status = "vacuous"
             return ex  # exact arithmetic settles what the floats could not (or overrules a float tie)
     if fails:
-        p, o = fails[0]
-        return Judgement(w, "fails", p, o, False, len(pts), n_hyp)
+        return Judgement(w, "fails", p, o, False, len(pts), n_hyp, margin=m)
     if undecided:
         p, o = undecided[0]
         return Judgement(w, "undecided", p, o, False, len(pts), n_hyp)
@@ -146,13 +216,16 @@ def _judge_exact(stmt: Statement, spec: Witnesses, w: FamilyWitness) -> Judgemen
         pts = points_of(stmt, spec, model)
     except Undecidable:
         return None
-    undecided, n_hyp = False, 0
+    undecided, n_hyp, fails = False, 0, []
     for p in pts[:_MAX_EXACT_POINTS]:
         o = evaluate(stmt, model, p, forall=spec.forall)
         n_hyp += o.hypothesis is True
         if o.truth is False:
-            return Judgement(w, "fails", p, o, not o.inexact, len(pts), n_hyp)
+            fails.append((margin(stmt, model, p, forall=spec.forall), p, o))
         undecided |= o.truth is None
+    if fails:
+        m, p, o = max(fails, key=lambda t: t[0].value)
+        return Judgement(w, "fails", p, o, not o.inexact, len(pts), n_hyp, margin=m)
     if undecided or len(pts) > _MAX_EXACT_POINTS:
         return None
     return Judgement(w, "holds", n_points=len(pts), n_hypothesis=n_hyp)

@@ -25,7 +25,14 @@ from derivations.coherence import symbolic_coherence
 
 from ._coh_eval import POSITIVE, Seq, Undecidable, _cmp
 from ._coh_families import coherence, is_diagonal
-from ._coh_operators import diagonal_rates, diagonal_rates_exact, exact_operator, exact_radius, noise_rate
+from ._coh_operators import (
+    diagonal_rates,
+    diagonal_rates_exact,
+    exact_operator,
+    exact_radius,
+    noise_rate,
+    noise_rate_exact,
+)
 from ._moments import eta_star, second_moment_operator, spectral_radius
 
 __all__ = ["FamilyWitness", "FamilyModel"]
@@ -222,6 +229,9 @@ class FamilyModel:
         if f == cc.N_k:
             if cc.eta not in point:
                 raise Undecidable("N_k needs a step size")
+            if self.exact and self.w.d <= _EXACT_MAX_D:
+                return Seq(POSITIVE, noise_rate_exact(self.w.H.astype(int).tolist(), B=self.w.B, eta=point[cc.eta],
+                                                      c=self._c(cc.SAM, point)), 0)
             return Seq(POSITIVE, sp.Float(noise_rate(self.w.H, B=self.w.B, eta=float(point[cc.eta]),
                                                     c=float(self._c(cc.SAM, point)))), 0)
         if f != cc.Ew2:
@@ -232,7 +242,8 @@ class FamilyModel:
             # M' = T(M + s^2 I): the forcing reaches the Perron mode of the completely positive T,
             # so E||w_k||^2 grows at T's radius, linearly at radius 1, and settles below it.
             c1 = _cmp(R, sp.S.One)
-            return Seq(POSITIVE, R, 0) if c1 > 0 else Seq(POSITIVE, sp.S.One, 1 if c1 == 0 else 0)
+            # below 1 the forced second moment settles at a constant: its class is decided by R's gap to 1
+            return Seq(POSITIVE, R, 0) if c1 > 0 else Seq(POSITIVE, sp.S.One, 1 if c1 == 0 else 0, R)
         if self.w.start != "generic":
             R = self._active_rate(alg, eta, point)
         if R == 1 and self.exact:

@@ -18,7 +18,7 @@ import sympy as sp
 from ._validate_arrays import as_float_array
 
 __all__ = ["exact_batches", "exact_operator", "exact_radius", "diagonal_moments", "diagonal_radius", "diagonal_eta_star",
-           "diagonal_rates", "diagonal_rates_exact", "noise_rate"]
+           "diagonal_rates", "diagonal_rates_exact", "noise_rate", "noise_rate_exact"]
 
 
 def exact_batches(n: int, B: int, batch: str) -> list[tuple[Fraction, list[Fraction]]]:
@@ -182,3 +182,17 @@ def diagonal_rates(D: Any, *, B: int, batch: str, eta: float, c: float = 0.0) ->
     mean, sq = diagonal_moments(D, np.atleast_1d(np.asarray(B, dtype=int)), batch)
     s = 1.0 + c * D.mean(axis=0)
     return (1.0 - 2.0 * eta * s * mean + eta * eta * s * s * sq)[0]
+
+
+def noise_rate_exact(H: Sequence[Sequence[Sequence[Any]]], *, B: int, eta: Any, c: Any) -> sp.Expr:
+    """:func:`noise_rate` in exact arithmetic for an exact family (``rho(Phi)`` from the ``d^2 x d^2`` rational ``Phi``).
+
+    The largest-modulus eigenvalue is kept as an exact algebraic number; small ``d`` only.
+    """
+    Hs = [sp.Matrix(h).applyfunc(sp.nsimplify) for h in H]
+    n, d = len(Hs), Hs[0].shape[0]
+    P = sp.eye(d) + sp.nsimplify(c) * sum(Hs, sp.zeros(d, d)) / n
+    Phi = sum((sp.kronecker_product(P * h, P * h) for h in Hs), sp.zeros(d * d, d * d))
+    top = max(Phi.eigenvals(), key=lambda e: abs(complex(sp.N(e, 30))))
+    eta, Bq = sp.nsimplify(eta), sp.Integer(B)
+    return eta**2 * (1 / (n * Bq) - sp.Rational(1, n**2)) * sp.Abs(top)

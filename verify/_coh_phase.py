@@ -20,7 +20,7 @@ from ._coh_operators import diagonal_eta_star, diagonal_radius
 from ._sim import BATCH_MODELS
 from ._validate_arrays import check_count, check_generator
 
-__all__ = ["PhaseDiagram", "phase_diagram_exact", "phase_diagram_montecarlo", "phase_cell_coherence"]
+__all__ = ["PhaseDiagram", "phase_diagram_exact", "phase_diagram_montecarlo", "phase_cell_coherence", "e1_log_factors"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class PhaseDiagram:
     coherence: dict[str, np.ndarray]
     empirical: dict[str, np.ndarray] = field(default_factory=dict)
     mc_settings: dict[str, Any] = field(default_factory=dict)
+    #: Per cell, how many of the runs grew ``growth`` times (``[i_sigma, i_B]``), and how many of the
+    #: first ``protocol_runs`` (the paper's 10; ``empirical`` is their majority vote).
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    protocol_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def phase_cell_coherence(n: int, sigma: int) -> dict[str, float]:
@@ -105,10 +109,17 @@ def _sample_counts(rng: np.random.Generator, Bp: np.ndarray, n: int, batch: str)
 
 
 def phase_diagram_montecarlo(diagram: PhaseDiagram, *, rng: np.random.Generator, n_runs: int = 10,
-                             n_steps: int = 1000, growth: float = 1000.0, perturbation_std: float = 0.01) -> PhaseDiagram:
+                             n_steps: int = 1000, growth: float = 1000.0, perturbation_std: float = 0.01,
+                             protocol_runs: int | None = None) -> PhaseDiagram:
     """Add the paper's empirical protocol to an exact diagram: ``n_runs`` runs of ``n_steps``, diverged when
-    ``||w||^2`` grows ``growth`` times, majority vote; SGD, random perturbation and SAM (scalar ``alpha``)."""
+    ``||w||^2`` grows ``growth`` times; SGD, random perturbation and SAM (scalar ``alpha``).
+
+    ``counts[alg]`` is the number of grown runs per cell; ``empirical[alg]`` the paper's majority
+    vote over the first ``protocol_runs`` runs of each cell (default: all ``n_runs``).
+    """
     rng = check_generator("rng", rng)
+    n_runs = check_count("n_runs", n_runs)
+    vote = n_runs if protocol_runs is None else check_count("protocol_runs", protocol_runs, maximum=n_runs)
     n, Bs, sg = diagram.n, diagram.B_grid, diagram.sigma_grid
     # Every cell and run is one row: coordinate e_1 (shared by the first sigma samples) is w0, and
     # the coordinate owned by sample i >= sigma is wown[:, i] (zero and unused for i < sigma).
@@ -118,6 +129,8 @@ def phase_diagram_montecarlo(diagram: PhaseDiagram, *, rng: np.random.Generator,
     m_p = 2.0 * n / sig_p
     own = np.arange(n)[None, :] >= sig_p[:, None]
     emp: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    pcounts: dict[str, np.ndarray] = {}
     for a in ("sgd", "random_perturbation", "sam"):
         c = diagram.c if a == "sam" else 0.0
         scale0 = 1.0 + c * 2.0  # lambda along e_1 is sigma m / n = 2
@@ -141,8 +154,28 @@ def phase_diagram_montecarlo(diagram: PhaseDiagram, *, rng: np.random.Generator,
             div |= (w0 * w0 + (wown * wown).sum(axis=1)) >= growth
             w0[div] = 0.0  # stop tracking diverged runs (avoids overflow)
             wown[div] = 0.0
-        emp[a] = div.reshape(sg.size, Bs.size, n_runs).sum(axis=2) > n_runs // 2
-    settings = {"n_runs": n_runs, "n_steps": n_steps, "growth": growth, "perturbation_std": perturbation_std,
-                "w0": "uniform on the unit sphere"}
+        runs = div.reshape(sg.size, Bs.size, n_runs)
+        counts[a] = runs.sum(axis=2)
+        pcounts[a] = runs[:, :, :vote].sum(axis=2)
+        emp[a] = pcounts[a] > vote // 2
+    settings = {"n_runs": n_runs, "protocol_runs": vote, "n_steps": n_steps, "growth": growth,
+                "perturbation_std": perturbation_std, "w0": "uniform on the unit sphere"}
     return PhaseDiagram(diagram.batch, n, diagram.eta, diagram.c, Bs, diagram.sigma_grid, diagram.radius,
-                        diagram.eta_star, diagram.coherence, emp, settings)
+                        diagram.eta_star, diagram.coherence, emp, settings, counts, pcounts)
+
+
+def e1_log_factors(rng: np.random.Generator, *, n: int, sigma: int, B: int, batch: str, eta: float, c: float,
+                   n_runs: int, n_steps: int) -> np.ndarray:
+    """``log|1 - eta (1 + 2c) h_1|`` of every step of ``n_runs`` protocol runs at one cell (``(n_steps, n_runs)``).
+
+    ``h_1 = m K / B`` is the batch curvature along ``e_1`` drawn exactly as :func:`phase_diagram_montecarlo`
+    draws it (same batch sampler); its mean is the ``e_1`` Lyapunov exponent of the product.
+    """
+    Bp = np.full(n_runs, int(B))
+    m = 2.0 * n / sigma
+    out = np.empty((n_steps, n_runs))
+    with np.errstate(divide="ignore"):
+        for t in range(n_steps):
+            h0 = _sample_counts(rng, Bp, n, batch)[:, :sigma].sum(axis=1) * m / B
+            out[t] = np.log(np.abs(1.0 - eta * (1.0 + 2.0 * c) * h0))
+    return out

@@ -10,9 +10,11 @@ decides no witness, or one that Hypothesis cannot feed, is ``inconclusive`` with
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +27,10 @@ from derivations.coherence import Witnesses
 
 from ._coh_descent import adversarial_family_search
 from ._coh_eval import Undecidable, _Ctx
+from ._certify import enclose
 from ._coh_judge import Judgement, judge, threshold_margin
+from ._coh_margin import Margin
+from ._coh_notions import notions_result
 from ._coh_model import FamilyModel, FamilyWitness
 from ._coh_witness import extremal_witnesses, integer_strategy, random_witnesses, with_settings
 from ._engine import Level
@@ -78,8 +83,38 @@ def statement_text(stmt: Statement) -> str:
     return str(getattr(stmt, "relation", stmt))
 
 
+#: The backend of an exact counterexample's certificate.
+EXACT_BACKEND = "exact rational / algebraic arithmetic (SymPy)"
+#: Why a float counterexample is not certified.
+FLOAT_WHY = ("the witness is not an integer family (or its exact operator is out of reach), so the statement was "
+             "evaluated in float64 (eigen-solves, 1e-10 relative tie band), not enclosed")
+
+
+def _enclosure(m: Margin) -> dict[str, Any]:
+    """The decisive gap of an exact counterexample, enclosed by ball / interval arithmetic (exact zero for a tie)."""
+    gap = sp.sympify(m.gap) if m.gap is not None else None
+    base = {"backend": EXACT_BACKEND, "quantity": m.what, "relative_margin": m.value}
+    if gap is None or not gap.is_number or gap.has(sp.Float):
+        return base
+    if gap == 0:
+        return {**base, "lo": "0", "hi": "0", "excludes_zero": False}
+    enc = enclose(gap, {})
+    return {**base, **enc.to_dict()} if enc is not None else {**base, "exact": str(gap)}
+
+
+def _degenerate(w: FamilyWitness) -> str:
+    if w.start == "generic":
+        return ""
+    return (f"w0 = {w.start}: a start in the invariant subspace of one coordinate, orthogonal to the other modes "
+            "(measure zero; a generic start reaches the top mode)")
+
+
 def counterexample_of(stmt: Statement, j: Judgement) -> Counterexample:
-    """The counterexample of a failing judgement: the witness, the point, and what the model gives there."""
+    """The counterexample of a failing judgement: the witness, the point, what the model gives there, and its standing.
+
+    Exact judgements are certified (exact arithmetic decides the statement; the decisive gap is
+    enclosed); a zero margin is a boundary tie; a basis start is a degenerate witness.
+    """
     o = j.outcome
     params = {**j.witness.params(), **{str(k): jsonable(v) for k, v in j.point.items()}}
     values = {k: jsonable(v) for k, v in (o.values if o else {}).items() if k not in params}
@@ -88,17 +123,26 @@ def counterexample_of(stmt: Statement, j: Judgement) -> Counterexample:
         claimed["hypothesis_holds"] = bool(o.hypothesis)
     actual = {"statement_holds": False, **values}
     how = "exact rational arithmetic" if j.exact else "float64 with a 1e-10 relative tie band"
+    m = j.margin
+    rel = None if m is None or not math.isfinite(m.value) else float(m.value)
     note = (f"the claim's statement evaluated at this witness is false ({how}); "
             f"hypothesis {o.hypothesis if o else None}, conclusion {o.conclusion if o else None}")
-    return Counterexample(params, claimed, actual, note=note, exact=j.exact)
+    if j.tie:
+        note += f"; fails only with equality (a boundary tie: {m.what} is exactly 0)"
+    elif m is not None:
+        note += f"; decided by {m.what} (relative margin {m.value:.3g}: persists on a neighbourhood)"
+    return Counterexample(params, claimed, actual, note=note, exact=j.exact, certified=j.exact,
+                          why="" if j.exact else FLOAT_WHY, enclosure=_enclosure(m) if j.exact and m is not None else None,
+                          tie=j.tie, persists=None if m is None else m.value > 0, relative_violation=rel,
+                          degenerate=_degenerate(j.witness))
 
 
 def _result(stmt: Statement, what: str, js: list[Judgement], *, seed: int | None, t0: float,
             extra: dict[str, Any] | None = None) -> CheckResult:
     counts = {s: sum(j.status == s for j in js) for s in ("fails", "holds", "vacuous", "undecided")}
     fails = [j for j in js if j.status == "fails"]
-    # report the simplest failing witness: exact first, then the smallest family
-    fails.sort(key=lambda j: (not j.exact, j.witness.n * j.witness.d, j.witness.d))
+    # report the most instructive failing witness: exact, not a tie, a generic start, the largest margin, small
+    fails.sort(key=Judgement.rank)
     data = {"witnesses": len(js), **counts, "points": sum(j.n_points for j in js),
             "points_with_hypothesis": sum(j.n_hypothesis for j in js), **(extra or {})}
     detail = (f"{what}: the statement fails at {counts['fails']} of {len(js)} witnesses "
@@ -117,7 +161,8 @@ def _judge_all(stmt: Statement, spec: Witnesses, ws: Iterable[FamilyWitness]) ->
     return [judge(stmt, spec, w) for w in ws]
 
 
-def _integer_search(stmt: Statement, spec: Witnesses, batch: str | None, level: Level, seed: int) -> CheckResult:
+def _integer_search(stmt: Statement, spec: Witnesses, batch: str | None, level: Level, seed: int
+                    ) -> tuple[CheckResult, list[Judgement]]:
     t0 = time.perf_counter()
     n_ex = spec.examples[0 if level.name == "fast" else 1]
     what = f"integer families n <= {spec.integer[0]}, d <= {spec.integer[1]}, entries |a| <= {spec.integer[2]} (Hypothesis)"
@@ -127,10 +172,11 @@ def _integer_search(stmt: Statement, spec: Witnesses, batch: str | None, level: 
     except NoSuchExample:
         return decide("exact", f"{what}: no family among {n_ex} examples where the statement fails",
                       quantity=f"witnesses where the statement fails ({what})", value=0, op="==", threshold=0,
-                      data={"examples": n_ex}, seed=seed, elapsed=time.perf_counter() - t0)
+                      data={"examples": n_ex}, seed=seed, elapsed=time.perf_counter() - t0), []
     except Unsatisfiable:
-        return undecided("exact", "no example satisfied the assumptions", what, seed=seed, elapsed=time.perf_counter() - t0)
-    return _result(stmt, what + ", shrunk", [judge(stmt, spec, w)], seed=seed, t0=t0, extra={"examples": n_ex})
+        return undecided("exact", "no example satisfied the assumptions", what, seed=seed, elapsed=time.perf_counter() - t0), []
+    js = [judge(stmt, spec, w)]
+    return _result(stmt, what + ", shrunk", js, seed=seed, t0=t0, extra={"examples": n_ex}), js
 
 
 def _descent(stmt: Statement, spec: Witnesses, batch: str | None, level: Level, rng: np.random.Generator,
@@ -171,24 +217,42 @@ def search_checks(claim: Claim, reading: str, level: Level, ss: np.random.SeedSe
     spec = witness_space(claim, reading)
     stmt = claim.statement_for(reading)
     fast = level.name == "fast"
-    s_rand, s_hyp, s_nm = ss.spawn(3)
+    s_rand, s_hyp, s_nm, s_ly = ss.spawn(4)
     out: list[CheckResult] = []
+    judged: list[Judgement] = []
     if spec.extremal:
         t0 = time.perf_counter()
-        out.append(_result(stmt, "extremal families", _judge_all(stmt, spec, extremal_witnesses(spec, batch=batch, full=not fast)),
-                           seed=None, t0=t0))
+        js = _judge_all(stmt, spec, extremal_witnesses(spec, batch=batch, full=not fast))
+        judged += js
+        out.append(_result(stmt, "extremal families", js, seed=None, t0=t0))
     if spec.random:
         t0 = time.perf_counter()
         count = spec.sizes[0 if fast else 1]
-        ws = random_witnesses(spec, np.random.default_rng(s_rand), count=count, batch=batch)
-        out.append(_result(stmt, f"random families ({', '.join(spec.random)})", _judge_all(stmt, spec, ws),
-                           seed=seed_of(s_rand), t0=t0))
+        js = _judge_all(stmt, spec, random_witnesses(spec, np.random.default_rng(s_rand), count=count, batch=batch))
+        judged += js
+        out.append(_result(stmt, f"random families ({', '.join(spec.random)})", js, seed=seed_of(s_rand), t0=t0))
     if spec.integer is not None:
-        out.append(_integer_search(stmt, spec, batch, level, seed_of(s_hyp)))
+        res, js = _integer_search(stmt, spec, batch, level, seed_of(s_hyp))
+        judged += js
+        out.append(res)
     if spec.descent:
         t0 = time.perf_counter()
         objective = (lambda w: threshold_margin(stmt, spec, w)) if spec.free is not None else (lambda w: slack(stmt, spec, w))
-        ws = _descent(stmt, spec, batch, level, np.random.default_rng(s_nm), objective)
-        out.append(_result(stmt, "Nelder–Mead descent on the hypothesis' margin", _judge_all(stmt, spec, ws),
-                           seed=seed_of(s_nm), t0=t0))
+        js = _judge_all(stmt, spec, _descent(stmt, spec, batch, level, np.random.default_rng(s_nm), objective))
+        judged += js
+        out.append(_result(stmt, "Nelder–Mead descent on the hypothesis' margin", js, seed=seed_of(s_nm), t0=t0))
+    if "basis" in spec.starts:
+        out.append(_generic_start_result(stmt, judged))
+    notions = notions_result(stmt, judged, np.random.default_rng(s_ly))
+    if notions is not None:
+        out.append(notions)
     return out
+
+
+def _generic_start_result(stmt: Statement, js: list[Judgement]) -> CheckResult:
+    """Context: the statement at the witnesses with a generic start only (a basis start is a measure-zero start)."""
+    t0 = time.perf_counter()
+    generic = [j for j in js if j.witness.start == "generic"]
+    res = _result(stmt, "generic starts only (w0 with a component on every mode; context beside the basis starts)", generic,
+                  seed=None, t0=t0)
+    return replace(res, counts=False)

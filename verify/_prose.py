@@ -1,7 +1,7 @@
 """Prose with inline formulas: titles and notes may hold LaTeX between ``$...$``.
 
-Each output typesets the formulas its own way: LaTeX passes them through, HTML prints them as MathML
-(parsed with SymPy's LaTeX parser, shown as code if it cannot read them), the terminal replaces
+Each output typesets the formulas its own way: LaTeX passes them through, HTML prints them with Unicode
+letters and sub-/superscript tags, the terminal replaces
 LaTeX names by Unicode, and Markdown keeps ``$...$`` (which renderers typeset).
 """
 
@@ -32,25 +32,56 @@ def prose_latex(text: str, escape: Callable[[str], str]) -> str:
     return "".join(f"${seg}$" if math else escape(seg) for math, seg in split_math(text))
 
 
-def _mathml(seg: str) -> str:
-    try:
-        from derivations import parse_latex
+def _group(seg: str, k: int) -> tuple[str, int]:
+    """The argument after ``_`` or ``^`` at ``seg[k]``: a braced group or one character."""
+    if k < len(seg) and seg[k] == "{":
+        depth, m = 0, k
+        while m < len(seg):
+            depth += {"{": 1, "}": -1}.get(seg[m], 0)
+            if depth == 0:
+                return seg[k + 1:m], m + 1
+            m += 1
+        return seg[k + 1:], len(seg)
+    if k < len(seg) and seg[k] == "\\":
+        m = re.match(r"\\[A-Za-z]+", seg[k:])
+        return (m.group(0), k + len(m.group(0))) if m else ("", k)
+    return seg[k:k + 1], k + 1
 
-        from ._mathml import expr_mathml
 
-        import sympy as sp
-
-        expr = parse_latex(seg)
-        # the parser keeps LaTeX braces in names (lambda_{1}); the printer wants lambda_1
-        expr = expr.xreplace({x: sp.Symbol(x.name.replace("{", "").replace("}", "")) for x in expr.free_symbols})
-        return f"<math>{expr_mathml(expr)}</math>"
-    except Exception:  # noqa: BLE001 - a formula SymPy cannot read is shown as its source
-        return f"<code>{html.escape(seg)}</code>"
+def _math_html(seg: str) -> str:
+    """Inline LaTeX as HTML: Greek letters and relations in Unicode, sub- and superscripts as tags."""
+    out, k = [], 0
+    while k < len(seg):
+        c = seg[k]
+        if c in "_^":
+            arg, k = _group(seg, k + 1)
+            tag = "sub" if c == "_" else "sup"
+            out.append(f"<{tag}>{_math_html(arg)}</{tag}>")
+        elif c == "\\":
+            m = re.match(r"\\([A-Za-z]+)", seg[k:])
+            name = m.group(1) if m else ""
+            k += 1 + len(name)
+            if name == "frac":
+                num, k = _group(seg, k)
+                den, k = _group(seg, k)
+                out.append(f"{_math_html(num)}/{_math_html(den)}")
+            elif name in ("mathrm", "text", "operatorname"):
+                arg, k = _group(seg, k)
+                out.append(html.escape(arg))
+            else:
+                out.append(html.escape(_GREEK.get(name, name)))
+        elif c in "{}":
+            k += 1
+        else:
+            out.append(html.escape(c))
+            k += 1
+    return "".join(out)
 
 
 def prose_html(text: str) -> str:
-    """HTML: prose escaped, formulas as inline MathML."""
-    return "".join(_mathml(seg) if math else html.escape(seg) for math, seg in split_math(text))
+    """HTML: prose escaped, formulas with Unicode letters and ``<sub>``/``<sup>`` (no parser needed)."""
+    return "".join(f'<span class="math"><i>{_math_html(seg)}</i></span>' if math else html.escape(seg)
+                   for math, seg in split_math(text))
 
 
 def prose_plain(text: str) -> str:

@@ -264,9 +264,9 @@ def undecided(method: str, reason: str, detail: str = "", *, skipped: bool = Fal
 
 
 def _simplicity(cx: Counterexample) -> tuple:
-    """Ranking key, best first: certified, not a tie, not degenerate, persisting, larger violation, simpler."""
+    """Ranking key, best first: not a boundary tie, certified, not degenerate, persisting, larger violation, simpler."""
     rel = cx.relative_violation if cx.relative_violation is not None else 0.0
-    return (0 if cx.certified else 1, 1 if cx.tie else 0, 1 if cx.degenerate else 0,
+    return (1 if cx.tie else 0, 0 if cx.certified else 1, 1 if cx.degenerate else 0,
             0 if cx.persists else 1, -min(rel, 1e300), sum(len(repr(v)) for v in cx.params.values()),
             0 if cx.exact else 1)
 
