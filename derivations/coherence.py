@@ -1,4 +1,4 @@
-"""Coherence of Hessian families, symbolically: S, sigma, and the proof steps of CLAIMS.md §2.
+"""Coherence of Hessian families, symbolically: S, sigma, and the proof steps of docs/catalogue.md.
 
 Pure SymPy.  Dexter et al. (2024) define ``S_ij = ||H_i^{1/2} H_j^{1/2}||_F`` and
 ``sigma = lambda_max(S) / max_i lambda_max(H_i)``.  This module derives, from definitions:
@@ -246,7 +246,7 @@ START_KINDS = ("generic", "basis")
 
 @dataclass(frozen=True)
 class Witnesses:
-    """The witness space of a claim about a family of per-sample Hessians (CLAIMS.md §2).
+    """The witness space of a claim about a family of per-sample Hessians (docs/catalogue.md).
 
     A point of the space is a family ``H_i`` (``n`` matrices ``d x d``), a batch size ``B``, a value
     ``c`` of ``rho/alpha`` (read with ``rho = c``, ``alpha = 1``), a start, and values of the step-size

@@ -1,4 +1,4 @@
-"""Dexter et al. 2024 and Chang & Khanna 2025 — coherence and linear stability (CLAIMS.md §2).
+"""Dexter et al. 2024 and Chang & Khanna 2025 — coherence and linear stability (docs/catalogue.md).
 
 The printed statements are typed in below (that is what is checked, and the only place they are
 typed).  Matrix quantities (``lambda_max(H)``, ``sigma``, ``E||w_k||^2`` of each algorithm, ``Tr M_k``,
@@ -121,7 +121,7 @@ def printed_theorem_3_5_bound() -> sp.Expr:
 
 
 def diverges(alg: sp.Symbol) -> sp.Rel:
-    """``E||w_k||^2 -> oo`` for ``alg`` (CLAIMS.md's divergence)."""
+    """``E||w_k||^2 -> oo`` for ``alg`` (the catalogue's divergence)."""
     return sp.Eq(sp.Limit(Ew2(alg, k), k, sp.oo), sp.oo)
 
 
@@ -222,9 +222,9 @@ PHASE_WITNESSES = Witnesses(batch_sizes="none", c=(sp.Rational(1, 10),), eta_abs
 
 @register
 def claims() -> tuple[Claim, ...]:
-    """The claims of CLAIMS.md §2."""
+    """The claims of docs/catalogue.md."""
     sampling = _sampling()
-    # Divergence is E||w_k||^2 -> oo (CLAIMS.md), not rho_T >= 1: at rho_T = 1 with semisimple
+    # Divergence is E||w_k||^2 -> oo (docs/catalogue.md), not rho_T >= 1: at rho_T = 1 with semisimple
     # peripheral spectrum the second moment stays bounded, and the checks decide that case exactly.
     out = [
         Claim(
@@ -292,8 +292,8 @@ def claims() -> tuple[Claim, ...]:
             readings=sampling,
             checks=("exact",),
             # DEVIATION: the printed statement compares lower bounds of E||w_k||^2 under an extra
-            # hypothesis Tr[J^2k] <= C0 alpha_k; CLAIMS.md reads it for E||w_k||^2 itself, from any start.
-            notes=("Checked on E||w_k||^2 itself (CLAIMS.md), from generic starts and from basis vectors; the seed's "
+            # hypothesis Tr[J^2k] <= C0 alpha_k; docs/catalogue.md reads it for E||w_k||^2 itself, from any start.
+            notes=("Checked on E||w_k||^2 itself (docs/catalogue.md), from generic starts and from basis vectors; the summary's "
                    "version compares lower bounds.",),
             extras={"witnesses": RP_SPEED_WITNESSES},
         ),
@@ -306,7 +306,7 @@ def claims() -> tuple[Claim, ...]:
             readings=sampling,
             checks=("exact",),
             # DEVIATION: "SGD's convergence condition" is read as the exact mean-square condition
-            # rho_T(SGD, eta) < 1 of the reading's SGD (the seed cites Dexter et al. without a formula).
+            # rho_T(SGD, eta) < 1 of the reading's SGD (the summary cites Dexter et al. without a formula).
             notes=("SGD's convergence condition read as the exact one, rho_T(SGD, eta) < 1.",),
             extras={"witnesses": RP_BOUNDED_WITNESSES},
         ),
@@ -321,7 +321,7 @@ def claims() -> tuple[Claim, ...]:
             parameters=(P_ETA, P_RHO, P_ALPHA),
             readings=tuple(Reading(nm, txt, _base_case_derivation) for nm, txt in SAMPLING_READINGS.items()),
             checks=("symbolic", "precision", "exact"),
-            # DEVIATION: the seed prints H_t(I + rho/alpha)H; CLAIMS.md's J_t = I - eta H_t (I + (rho/alpha) H) is used.
+            # DEVIATION: the summary prints H_t(I + rho/alpha)H; the catalogue's J_t = I - eta H_t (I + (rho/alpha) H) is used.
             notes=("E[H_t] = H is derived per batch model (symbolic check); the expansion itself is model-free; the "
                    "exact check enumerates every batch of small families.",),
             extras={"witnesses": {"families": (10, 100), "n": (2, 4), "d": (1, 3)}},

@@ -1,4 +1,4 @@
-"""The checkers of CLAIMS.md §2 (Dexter et al. 2024, Chang & Khanna 2025): importing this module registers them.
+"""The checkers of docs/catalogue.md (Dexter et al. 2024, Chang & Khanna 2025): importing this module registers them.
 
 Every checker reads the printed side from the claim it is given (its statement, bound by the
 reading) and the witnesses from the claim's declared witness space; the modules below hold:

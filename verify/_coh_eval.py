@@ -1,6 +1,6 @@
 """Evaluate a claim's statement at one witness: three-valued truth from the model's numbers.
 
-A statement of CLAIMS.md §2 mentions placeholders (``sigma``, ``lambda_max(H)``, ``E_w2(SGD, k)``,
+A statement of docs/catalogue.md mentions placeholders (``sigma``, ``lambda_max(H)``, ``E_w2(SGD, k)``,
 ``Tr_M(k)``, ...); a *model* gives their values at a witness (a family, a batch size, a step size).
 This module substitutes them into the claim's own SymPy expressions and decides the statement:
 ``True``, ``False`` or ``None`` (undecided: a float tie, an unknown quantity).  Nothing printed by a

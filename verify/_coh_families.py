@@ -1,4 +1,4 @@
-"""Families of per-sample Hessians and their coherence (Dexter et al. 2024, CLAIMS.md §2).
+"""Families of per-sample Hessians and their coherence (Dexter et al. 2024, docs/catalogue.md).
 
 ``S_ij = ||H_i^{1/2} H_j^{1/2}||_F = sqrt(Tr(H_i H_j))`` and ``sigma = lambda_max(S) / max_i lambda_max(H_i)``
 of validated PSD families, random and extremal families to search over, and the diagonal shortcut

@@ -1,4 +1,4 @@
-"""Figures and benchmark entries for CLAIMS.md §2: Table 1's bar chart and Figure 1's phase diagrams.
+"""Figures and benchmark entries for docs/catalogue.md: Table 1's bar chart and Figure 1's phase diagrams.
 
 The lines drawn are the claims' own hypotheses evaluated on the grid (Theorem 3.2's for SAM, Dexter's
 Theorem 1 for SGD and random perturbation), never a formula typed here.

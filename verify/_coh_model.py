@@ -1,4 +1,4 @@
-"""The model at one witness family: what every placeholder of CLAIMS.md §2 is, computed from its definition.
+"""The model at one witness family: what every placeholder of docs/catalogue.md is, computed from its definition.
 
 A :class:`FamilyWitness` is a family of per-sample Hessians with a batch model, a batch size, a
 value ``c`` of ``rho/alpha``, a start and a perturbation size.  :class:`FamilyModel` gives the

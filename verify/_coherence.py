@@ -1,4 +1,4 @@
-"""Numerics of CLAIMS.md §2, one flat face over the small modules that hold them.
+"""Numerics of docs/catalogue.md, one flat face over the small modules that hold them.
 
 - :mod:`verify._coh_families` — families of per-sample Hessians, ``S`` and ``sigma``;
 - :mod:`verify._coh_operators` — exact (rational) and diagonal closed-form second-moment operators;
