@@ -1,4 +1,4 @@
-"""The seed papers' workings, step by step, as the summaries print or clearly imply them.
+"""The catalogue papers' workings, step by step, as the papers print or clearly imply them.
 
 Registered under the entry-point group ``samverify.workings`` (``seeds``). Printed formulas are
 taken from the paper modules, never retyped where a module has them: Theorem 2's variance from
@@ -213,7 +213,7 @@ def _dexter_identity() -> Working:
 
 
 def workings() -> tuple[Working, ...]:
-    """The seed papers' workings (entry point ``samverify.workings: seeds``)."""
+    """The catalogue papers' workings (entry point ``samverify.workings: seeds``)."""
     return (
         _kim_cor1(),
         _kim_cor1_plain(),
