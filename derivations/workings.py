@@ -1,6 +1,6 @@
 """The catalogue papers' workings, step by step, as the papers print or clearly imply them.
 
-Registered under the entry-point group ``samverify.workings`` (``seeds``). Printed formulas are
+Registered under the entry-point group ``samverify.workings`` (``papers``). Printed formulas are
 taken from the paper modules, never retyped where a module has them: Theorem 2's variance from
 :mod:`derivations.kim2023`, Corollary 1's printed expansion from its claim, the printed base case of
 Chang & Khanna from :mod:`derivations.coherence_claims`, the reading's derived variance from
@@ -213,7 +213,7 @@ def _dexter_identity() -> Working:
 
 
 def workings() -> tuple[Working, ...]:
-    """The catalogue papers' workings (entry point ``samverify.workings: seeds``)."""
+    """The catalogue papers' workings (entry point ``samverify.workings: papers``)."""
     return (
         _kim_cor1(),
         _kim_cor1_plain(),
