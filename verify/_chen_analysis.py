@@ -10,9 +10,10 @@ which every measured placeholder is computed (:mod:`verify._chen_measure`).
 from __future__ import annotations
 
 import time
+import warnings
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -36,19 +37,63 @@ CONVERGED_SHARE = 0.5
 
 @dataclass(frozen=True)
 class ExperimentSpec:
-    """The sizes and bindings of one level of a claim's declared experiment."""
+    """The sizes and bindings of one level of a claim's declared experiment.
+
+    ``windows`` are the exponent fit windows ``(name, relation in d)``, the primary one first;
+    ``resolution`` maps a kind of quantity (``"exponent"``) to the smallest error a pass must have
+    power to detect; ``sam_radius`` is the declared radius rule with its constant bound (text).
+    """
 
     setup: ChenSetup
     grid: SweepGrid
     n_boot: int
     constants: tuple[tuple[sp.Symbol, sp.Expr], ...]
     critical: tuple[tuple[Any, sp.Rel], ...]
-    exponent_fit: sp.Basic
+    windows: tuple[tuple[str, sp.Basic], ...]
+    fit_min_points: int = 3
+    resolution: tuple[tuple[str, float], ...] = ()
+    sam_radius: str = ""
 
     @property
     def key(self) -> tuple[Any, ...]:
         """What identifies the sweep and its bootstrap (claims with equal keys share them)."""
         return self.setup, self.grid, self.n_boot
+
+    @property
+    def exponent_fit(self) -> sp.Basic:
+        """The primary fit window (the first declared)."""
+        return self.windows[0][1]
+
+    def window_d(self, relation: sp.Basic) -> tuple[int, ...]:
+        """The grid's ``d`` values inside a fit window (``d_lo``, ``d_hi``: the grid's smallest and largest)."""
+        ds = self.grid.d_values
+        env = {**dict(self.constants), ch.d_lo: min(ds), ch.d_hi: max(ds)}
+        rel = sp.sympify(relation).subs(env)
+        out = []
+        for v in ds:
+            truth = rel.subs(ch.d, v)
+            if truth not in (sp.true, sp.false):
+                raise fail("exponent_fit", relation,
+                           "a relation in d and bound constants (d_lo, d_hi: the grid's ends)")
+            if truth is sp.true:
+                out.append(int(v))
+        return tuple(out)
+
+
+def _sam_radius(ex: Mapping[str, Any], setup: ChenSetup, claim_id: str) -> tuple[ChenSetup, str]:
+    """The setup with its SAM radius ``tau_coef d^tau_power`` from the declared rule (sizes of ``setup`` bound)."""
+    decl = ex.get("sam_radius")
+    if not isinstance(decl, Mapping) or "rule" not in decl:
+        raise fail(f"{claim_id}.extras['experiment']['sam_radius']", decl,
+                   "a mapping with the radius 'rule' (and its 'bind')")
+    env = {**dict(ex["bind"]), **dict(decl.get("bind", {})), ch.m_width: setup.m, ch.B: setup.batch}
+    rule = sp.sympify(decl["rule"]).subs(env)
+    power = sp.simplify(ch.exponent_in_d(rule))
+    coef = sp.simplify(rule / ch.d**power)
+    if rule.free_symbols - {ch.d} or not power.is_number or not coef.is_number or not coef.is_positive:
+        raise fail(f"{claim_id}.extras['experiment']['sam_radius']['rule']", decl["rule"],
+                   "a positive constant times a power of d once the experiment's values are bound")
+    return replace(setup, tau_coef=float(coef), tau_power=float(power)), f"tau = {rule} (rule {decl['rule']})"
 
 
 def experiment_spec(claim: Claim, level: str) -> ExperimentSpec:
@@ -66,10 +111,15 @@ def experiment_spec(claim: Claim, level: str) -> ExperimentSpec:
     setup = ChenSetup(n=int(bind[ch.n]), P=int(bind[ch.P]), sigma_p=float(bind[ch.sigma_p]),
                       label_noise=float(bind[ch.p]), max_epochs=int(lv["max_epochs"]),
                       **dict(ex.get("simulator", {})))
+    setup, radius = _sam_radius(ex, setup, claim.id)
     grid = SweepGrid(d_values=tuple(int(v) for v in lv["d"]), mu_values=tuple(float(v) for v in lv["mu"]),
                      n_seeds=int(lv["n_seeds"]))
+    fit = ex.get("exponent_fit", sp.true)
+    windows = tuple((str(k), sp.sympify(v)) for k, v in fit.items()) if isinstance(fit, Mapping) else (
+        (str(fit), sp.sympify(fit)),)
+    resolution = tuple((str(k), float(v)) for k, v in dict(ex.get("resolution", {})).items())
     return ExperimentSpec(setup, grid, int(lv["n_boot"]), tuple((s, sp.sympify(v)) for s, v in bind.items()),
-                          tuple(ex["critical"].items()), sp.sympify(ex.get("exponent_fit", sp.true)))
+                          tuple(ex["critical"].items()), windows, int(ex.get("fit_min_points", 3)), resolution, radius)
 
 
 def run_seed(seedseq: np.random.SeedSequence) -> int:
@@ -153,11 +203,35 @@ class ChenAnalysis:
         s, g = self.setup, self.grid
         return {"grid": {"d": list(g.d_values), "mu": [round(v, 6) for v in g.mu_values], "n_seeds": g.n_seeds},
                 "setup": {k: getattr(s, k) for k in ("n", "P", "m", "sigma_p", "label_noise", "batch", "s0", "eta0",
-                                                     "kappa", "max_epochs", "loss_target", "n_test")},
+                                                     "tau_coef", "tau_power", "max_epochs", "loss_target", "n_test")},
                 "bayes_risk": self.bayes, "n_boot": self.n_boot, "run_seed": self.seed,
                 "sweep_entropy": str(self.sweep.entropy), "sweep_seconds": round(self.sweep_seconds, 2),
                 "early_epoch": self.early_epoch,
-                "converged_fraction": {a: np.round(self.converged[a], 3).tolist() for a in ALGS}}
+                "converged_fraction": {a: np.round(self.converged[a], 3).tolist() for a in ALGS},
+                "sam_switched_off": self.switched_off()}
+
+    def subdesign(self, grid: SweepGrid) -> ChenAnalysis | None:
+        """The analysis of this sweep's part on a sub-grid (e.g. fast's design inside full's), own bootstrap stream.
+
+        ``None`` when ``grid`` is not a sub-grid of this sweep's.
+        """
+        sub = self.sweep.subset(grid)
+        if sub is None:
+            return None
+        rng = np.random.default_rng(stream(self.seed, "chen2023.bootstrap.subdesign"))
+        return ChenAnalysis(sub, n_boot=self.n_boot, rng=rng, seed=self.seed)
+
+    def switched_off(self) -> dict[str, Any]:
+        """The measured share of active noise activations the first SAM perturbation switches off, per ``d``."""
+        x = self.sweep.switched_off.get("sam")
+        if x is None or not np.size(x):
+            return {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a d with no active own noise activation: nan
+            per_d = np.nanmean(x.reshape(len(self.grid.d_values), -1), axis=1)
+        return {"mean_per_d": [None if not np.isfinite(v) else round(float(v), 4) for v in per_d],
+                "what": "share of the first mini-batch's active noise activations (label's own neurons) that the "
+                        "first SAM perturbation switches off, mean over replicates and ||mu||"}
 
 
 _CACHE: dict[tuple[Any, ...], ChenAnalysis] = {}

@@ -9,7 +9,6 @@ import pathlib
 import numpy as np
 import sympy as sp
 
-from derivations import chen2023 as ch
 from derivations import get_claim
 
 from ._chen_analysis import ChenAnalysis, analysis, experiment_spec
@@ -36,7 +35,8 @@ def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Pat
     an = analysis(spec, seed)
     constants = dict(spec.constants)
     thr = {TEST_ERROR[rel.lhs.func]: float(sp.sympify(rel.rhs).subs(constants)) for _, rel in spec.critical}
-    fit = np.array([bool(sp.sympify(spec.exponent_fit).subs({**constants, ch.d: v})) for v in an.grid.d_values])
+    inside = set(spec.window_d(spec.exponent_fit))  # the primary fit window
+    fit = np.array([v in inside for v in an.grid.d_values])
     paths = [_heatmaps(plt, an, thr, fit, out_dir, level), _trajectories(plt, an, out_dir)]
     return paths
 

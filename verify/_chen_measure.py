@@ -7,7 +7,8 @@ quantity each one is); everything the claim asserts about them stays in the clai
 * a critical signal strength named in the experiment's ``critical`` definitions, e.g. ``mu_c(d)``:
   where the defining relation (``E_SGD(mu, d) <= p + epsilon``) first holds along the ``||mu||`` grid;
 * ``Derivative(log(mu_c(d)), d)``: ``beta / d`` with ``beta`` the least-squares slope of
-  ``log mu_c`` on ``log d`` over the experiment's ``exponent_fit`` range of ``d``;
+  ``log mu_c`` on ``log d`` over one fit window of ``d`` (the experiment's ``exponent_fit``: :func:`bind`
+  binds one window at a time; the checker decides the statement in every window);
 * ``rho_SGD(t)``, ``rho_SAM(t)``, ``gamma_SGD(t)``, ``gamma_SAM(t)``: the noise and signal coefficients
   at epoch ``t`` (seed means), at every cell;
 * the symbol ``T_1``: the end of early training (:attr:`ChenAnalysis.early_epoch`).
@@ -19,6 +20,7 @@ the experiment does not measure is an error naming it.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,8 @@ class Bound:
     constants: dict[sp.Symbol, Any]
     notes: list[str] = field(default_factory=list)
     measured: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[sp.Symbol, str] = field(default_factory=dict)
+    fitted: bool = False
 
     def value_at(self, sym: sp.Symbol, flat_index: int) -> float:
         """The estimate (row 0) of a sampled symbol at one grid point."""
@@ -68,8 +72,9 @@ def _expand(arr: np.ndarray, n_axes: int) -> np.ndarray:
 
 
 class _Binder:
-    def __init__(self, claim: Claim, spec: ExperimentSpec, an: ChenAnalysis) -> None:
-        self.claim, self.spec, self.an = claim, spec, an
+    def __init__(self, claim: Claim, spec: ExperimentSpec, an: ChenAnalysis, window: sp.Basic) -> None:
+        self.claim, self.spec, self.an, self.window = claim, spec, an, window
+        self.kinds: dict[sp.Symbol, str] = {}
         self.constants: dict[sp.Symbol, Any] = {**dict(spec.constants), ch.T_1: sp.Integer(an.early_epoch)}
         self.critical = dict(spec.critical)
         self.samples: dict[sp.Symbol, np.ndarray] = {}
@@ -121,13 +126,19 @@ class _Binder:
             raise fail("statement", str(e), "a derivative of the form Derivative(log(mu_c(d)), d) of a critical "
                        "signal strength the experiment defines")
         mc = self.mu_c(call.func)
-        use = np.array([bool(sp.sympify(self.spec.exponent_fit).subs({**self.constants, ch.d: dv}))
-                        for dv in self.an.grid.d_values])
+        inside = set(self.spec.window_d(self.window))
+        use = np.array([dv in inside for dv in self.an.grid.d_values])
         d_fit = np.asarray(self.an.grid.d_values)[use]
         beta = fit_slopes(d_fit, mc[:, use])
         name = f"d dlog({call.func.__name__})/dd"
-        self.measured[name] = {"fit_d": d_fit.tolist(), "estimate": _round(beta[0]), "ci95": _ci(beta[1:])}
-        return self.new(name, beta, n_axes) / ch.d
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # every replicate censored: reported as None
+            se = float(np.nanstd(beta[1:], ddof=1))
+        self.measured[name] = {"fit_d": d_fit.tolist(), "estimate": _round(beta[0]), "bootstrap_se": _round(se),
+                               "ci95": _ci(beta[1:])}
+        sym = self.new(name, beta, n_axes)
+        self.kinds[sym] = "exponent"
+        return sym / ch.d
 
     def call(self, c: AppliedUndef, grid: Grid) -> sp.Symbol:
         F, n_axes = c.func, len(grid.axes)
@@ -189,10 +200,13 @@ def _ci(reps: np.ndarray) -> Any:
     return out if reps.ndim > 1 else out[0]
 
 
-def bind(claim: Claim, spec: ExperimentSpec, an: ChenAnalysis) -> Bound:
-    """The claim's statement and ``where`` on the experiment's grid, with its placeholders measured."""
+def bind(claim: Claim, spec: ExperimentSpec, an: ChenAnalysis, window: sp.Basic | None = None) -> Bound:
+    """The claim's statement and ``where`` on the experiment's grid, with its placeholders measured.
+
+    Exponents are fitted over ``window`` (a relation in ``d``; default the primary fit window).
+    """
     hyp, concl = as_boolean(claim.statement)
-    b = _Binder(claim, spec, an)
+    b = _Binder(claim, spec, an, spec.exponent_fit if window is None else window)
     exprs = [e for e in (hyp, concl, claim.where) if e is not None]
     grid = b.grid(exprs)
     n_axes = len(grid.axes)
@@ -209,4 +223,5 @@ def bind(claim: Claim, spec: ExperimentSpec, an: ChenAnalysis) -> Bound:
     where = sp.sympify(claim.where).subs(b.constants)
     if where.atoms(AppliedUndef):
         raise fail(f"{claim.id}.where", claim.where, "free of measured quantities")
-    return Bound(hyp2, concl2, where, grid, b.samples, b.labels, b.constants, b.notes, b.measured)
+    fitted = any(e.atoms(sp.Derivative) for e in (hyp, concl) if e is not None)
+    return Bound(hyp2, concl2, where, grid, b.samples, b.labels, b.constants, b.notes, b.measured, b.kinds, fitted)

@@ -1,7 +1,7 @@
 """Chen et al. 2023 (arXiv 2310.07269): the signal/noise patch data model, the two-layer convolutional
 ReLU network, and SGD / SAM on it, in two implementations of the same model.
 
-Data (CLAIMS.md §3): a clean label ``y`` uniform in {±1}, an observed label flipped with probability
+Data (docs/catalogue.md): a clean label ``y`` uniform in {±1}, an observed label flipped with probability
 ``p`` (so the Bayes risk is ``p``: the signal patch reveals the clean label exactly); ``P`` patches in
 ``R^d``, one equal to ``y mu`` and ``P - 1`` noise patches ``xi ~ N(0, sigma_p^2 (I - mu mu^T/||mu||^2))``.
 Network: ``f(W, x) = F_{+1} - F_{-1}``, ``F_j = (1/m) sum_r sum_p ReLU(<w_{j,r}, x^(p)>)``, weights
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from derivations._validate import check_in_range, check_integer, check_nonnegative, check_positive, fail
+from derivations._validate import check_finite, check_in_range, check_integer, check_nonnegative, check_positive, fail
 
 __all__ = [
     "ChenSetup",
@@ -61,13 +61,11 @@ class ChenSetup:
     * ``eta = eta0 m / (sigma_p^2 d)``: one update moves a noise activation by ``~ eta0 |l'| / B``
       whatever ``d``; the per-sample curvature is ``<= sigma_p^2 d / (4 m)``, so ``eta0 = 1`` is 8x
       below the stability limit of a batch of ``B`` near-orthogonal patches.
-    * ``tau = kappa s0 sqrt(B m (P-1)) / (sigma_p sqrt(d))``: at initialisation (``l' = -1/2``) the
-      normalised SAM perturbation lowers each active noise activation of the label's neurons by
-      ``~ tau sigma_p sqrt(d) / sqrt(B m (P-1))`` = ``kappa s0``, i.e. ``kappa`` initial standard
-      deviations, while it moves signal activations by a factor ``~ ||mu|| / (sigma_p sqrt(d/B))``
-      less; ``kappa = 2`` switches off all but ~2% of the noise activations (Gaussian tail). The
-      d-scaling ``tau ∝ 1 / (sigma_p sqrt(d))`` is the one the paper states for its SAM theorem
-      *(as recalled, not confirmed against the paper)*.
+    * ``tau = tau_coef d^tau_power``: the SAM radius. The experiment sets both from the rule it declares
+      (:data:`derivations.chen2023.EXPERIMENT` ``["sam_radius"]``, the paper's scaling with the
+      simulator's sizes bound); the defaults (``d^-1/2``, coefficient 1) only serve direct calls.
+      How many noise activations the perturbation switches off is measured (``switched_off``), not
+      chosen.
     """
 
     n: int = 20
@@ -78,7 +76,8 @@ class ChenSetup:
     batch: int = 5
     s0: float = 0.1
     eta0: float = 1.0
-    kappa: float = 2.0
+    tau_coef: float = 1.0
+    tau_power: float = -0.5
     max_epochs: int = 400
     loss_target: float = 0.1
     n_test: int = 20_000
@@ -95,7 +94,8 @@ class ChenSetup:
             raise fail("batch", self.batch, f"a divisor of n={self.n}", "epochs are split into equal mini-batches")
         check_positive("s0", self.s0)
         check_positive("eta0", self.eta0)
-        check_nonnegative("kappa", self.kappa)
+        check_nonnegative("tau_coef", self.tau_coef)
+        check_finite("tau_power", self.tau_power)
         check_integer("max_epochs", self.max_epochs, minimum=1)
         check_positive("loss_target", self.loss_target)
         check_integer("n_test", self.n_test, minimum=100)
@@ -116,7 +116,7 @@ class ChenSetup:
 
     def tau(self, d: int) -> float:
         """SAM radius at dimension ``d``."""
-        return self.kappa * self.s0 * math.sqrt(self.batch * self.m * (self.P - 1)) / (self.sigma_p * math.sqrt(d))
+        return self.tau_coef * float(d) ** self.tau_power
 
     def check_d(self, d: Any) -> int:
         """Return ``d`` or raise unless the Wishart draw of the Gram matrix exists (``d - 1 >= n(P-1) + 2m``)."""
@@ -295,6 +295,7 @@ class TrainResult:
     noise_active: np.ndarray
     Cmu: np.ndarray = field(repr=False)
     Cxi: np.ndarray = field(repr=False)
+    switched_off: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _activations(g: GramSample, Cmu: np.ndarray, Cxi: np.ndarray, mu: np.ndarray, cols: np.ndarray | None
@@ -364,6 +365,7 @@ def train_reduced(
     for k, v in measure(Cmu, Cxi, mu).items():
         rec[k][0] = v
     steps_per_epoch = n // setup.batch
+    switched = np.full(Q, np.nan)
     for epoch in range(1, setup.max_epochs + 1):
         order = rng.permutation(n)  # drawn every epoch whatever is live: the batch sequence is path-independent
         idx = np.nonzero(live)[0]
@@ -383,6 +385,14 @@ def train_reduced(
                 c = np.where(sam_l & (gn > 0), tau / np.where(gn > 0, gn, 1.0), 0.0)
                 sig_p = sig + mu_l[:, None] * (c[:, None] * gmu)
                 xi_p = xi + c[:, None, None] * (D @ Gb)
+                if epoch == 1 and k == 0:
+                    # own neurons of each batch sample (class == its label), sample-major like xi's columns
+                    mine = own[:, cols][None]
+                    on = (xi > 0) & mine
+                    off = on & (xi_p <= 0)
+                    with np.errstate(invalid="ignore"):
+                        share = off.sum(axis=(1, 2)) / on.sum(axis=(1, 2))
+                    switched[idx] = np.where(sam_l, share, np.nan)
                 dCmu_p, D_p, _ = _batch_grad(sig_p, xi_p, yb, ycb, m, Pm1)
                 dCmu = np.where(sam_l[:, None], dCmu_p, dCmu)
                 D = np.where(sam_l[:, None, None], D_p, D)
@@ -405,7 +415,7 @@ def train_reduced(
     final = measure(Cmu, Cxi, mu)["train_loss"]
     return TrainResult(clean_error=_clean_test_error(g, setup, Cmu, Cxi, mu, test_normals), final_loss=final,
                        stop_epoch=stop, signal=rec["signal"], noise=rec["noise"], noise_active=rec["noise_active"],
-                       train_loss=rec["train_loss"], Cmu=Cmu, Cxi=Cxi)
+                       train_loss=rec["train_loss"], Cmu=Cmu, Cxi=Cxi, switched_off=switched)
 
 
 def _clean_test_error(g: GramSample, setup: ChenSetup, Cmu: np.ndarray, Cxi: np.ndarray, mu: np.ndarray,

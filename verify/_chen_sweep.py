@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from derivations._validate import check_integer, check_positive, fail
 
 from ._chen_model import ChenSetup, bayes_risk, noisy_error, sample_gram, train_reduced
+from ._sweep import current_executor, sweep_map, use_executor
 
 __all__ = ["ALGS", "SweepGrid", "Sweep", "run_sweep"]
 
@@ -45,7 +46,9 @@ class SweepGrid:
 class Sweep:
     """Results of a sweep: arrays ``[d, seed, mu]`` for each optimiser, and per-epoch trajectories.
 
-    ``error[alg]`` is the clean test error; ``traj[alg][name]`` has shape (n_d, n_seeds, n_mu, epochs+1).
+    ``error[alg]`` is the clean test error; ``traj[alg][name]`` has shape (n_d, n_seeds, n_mu, epochs+1);
+    ``switched_off["sam"]`` the share of active noise activations the first SAM perturbation switches off
+    (:class:`~verify._chen_model.TrainResult`).
     """
 
     setup: ChenSetup
@@ -56,6 +59,7 @@ class Sweep:
     traj: dict[str, dict[str, np.ndarray]]
     entropy: Any
     spawn_key: tuple[int, ...]
+    switched_off: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def bayes(self) -> float:
@@ -65,6 +69,30 @@ class Sweep:
     def noisy_error(self, alg: str) -> np.ndarray:
         """Test error against noisy labels, ``[d, seed, mu]``."""
         return noisy_error(self.error[alg], self.setup.label_noise)
+
+    def subset(self, grid: SweepGrid) -> Sweep | None:
+        """The part of this sweep on a sub-grid (its ``d`` and ``||mu||`` values, the first ``n_seeds`` replicates).
+
+        ``None`` when ``grid`` is not a sub-grid of this sweep's.
+        """
+        g = self.grid
+        di = [g.d_values.index(d) if d in g.d_values else -1 for d in grid.d_values]
+        mu = np.asarray(g.mu_values)
+        mi = [int(np.argmin(np.abs(mu - v))) for v in grid.mu_values]
+        if (min(di) < 0 or grid.n_seeds > g.n_seeds
+                or not np.allclose(mu[mi], grid.mu_values, rtol=1e-12, atol=0.0)):
+            return None
+        ix = np.ix_(di, range(grid.n_seeds), mi)
+
+        def cut(x: np.ndarray) -> np.ndarray:
+            return np.asarray(x)[ix]
+
+        return Sweep(setup=self.setup, grid=grid, error={a: cut(v) for a, v in self.error.items()},
+                     stop_epoch={a: cut(v) for a, v in self.stop_epoch.items()},
+                     final_loss={a: cut(v) for a, v in self.final_loss.items()},
+                     traj={a: {k: cut(v) for k, v in t.items()} for a, t in self.traj.items()},
+                     entropy=self.entropy, spawn_key=self.spawn_key,
+                     switched_off={a: cut(v) for a, v in self.switched_off.items()})
 
 
 ALGS = ("sgd", "sam")
@@ -84,6 +112,7 @@ def _task(args: tuple[ChenSetup, int, tuple[float, ...], Any, tuple[int, ...]]) 
     out: dict[str, Any] = {}
     for a, sl in (("sgd", slice(0, nm)), ("sam", slice(nm, 2 * nm))):
         out[a] = {"error": r.clean_error[sl], "stop": r.stop_epoch[sl], "loss": r.final_loss[sl],
+                  "switched_off": r.switched_off[sl],
                   "signal": r.signal[:, sl].T, "noise": r.noise[:, sl].T, "noise_active": r.noise_active[:, sl].T,
                   "train_loss": r.train_loss[:, sl].T}
     return out
@@ -100,10 +129,13 @@ def run_sweep(
     optimisers carry no sampling noise of their own); replicates are separate tasks, which is what
     the executor parallelises and what the bootstrap resamples.
 
-    Task ``k = i_d * n_seeds + s`` gets the ``k``-th child of ``seedseq`` (built from its entropy and
-    spawn key, not from ``spawn()``'s counter), so results do not depend on the executor, the number
-    of workers or the completion order. ``executor=None`` uses a local process pool with
-    ``max_workers`` (default ``min(os.cpu_count(), 2)``); ``max_workers=1`` runs serially in-process.
+    Task ``k = i_d * n_seeds + s`` (one replicate at one ``d``: all its ``(||mu||, optimiser)`` cells)
+    carries its own seed, the ``k``-th child of ``seedseq`` as ``SeedSequence.spawn`` would make it
+    (built from the entropy and spawn key, not from ``spawn()``'s counter), so results do not depend
+    on where the tasks run, the number of workers or the completion order. The tasks go through
+    :func:`verify._sweep.sweep_map`: on ``executor`` if given, else on the run's executor (a dask
+    cluster, or one installed with :func:`verify._sweep.use_executor`), else on a local process pool
+    of ``max_workers`` (default ``min(os.cpu_count(), 2)``); ``max_workers=1`` runs serially in-process.
     """
     if not isinstance(seedseq, np.random.SeedSequence):
         raise fail("seedseq", seedseq, "a numpy SeedSequence")
@@ -115,15 +147,15 @@ def run_sweep(
     key0 = tuple(seedseq.spawn_key)
     tasks = [(setup, d, tuple(grid.mu_values), entropy, (*key0, i * grid.n_seeds + s))
              for i, d in enumerate(grid.d_values) for s in range(grid.n_seeds)]
+    workers = max_workers if max_workers is not None else min(os.cpu_count() or 1, 2)
     if executor is not None:
-        results = list(executor.map(_task, tasks))
+        with use_executor(executor):
+            results = sweep_map(_task, tasks)
+    elif current_executor() != "serial" or workers == 1:
+        results = sweep_map(_task, tasks)  # the run's executor, or in this process
     else:
-        workers = max_workers if max_workers is not None else min(os.cpu_count() or 1, 2)
-        if workers == 1:
-            results = [_task(t) for t in tasks]
-        else:
-            with cf.ProcessPoolExecutor(max_workers=workers) as ex:
-                results = list(ex.map(_task, tasks))
+        with cf.ProcessPoolExecutor(max_workers=workers) as ex, use_executor(ex):
+            results = sweep_map(_task, tasks)
     nd, ns = len(grid.d_values), grid.n_seeds
 
     def stack(alg: str, name: str) -> np.ndarray:
@@ -136,5 +168,5 @@ def run_sweep(
         stop_epoch={a: stack(a, "stop") for a in ALGS},
         final_loss={a: stack(a, "loss") for a in ALGS},
         traj={a: {k: stack(a, k) for k in ("signal", "noise", "noise_active", "train_loss")} for a in ALGS},
-        entropy=entropy, spawn_key=key0,
+        entropy=entropy, spawn_key=key0, switched_off={a: stack(a, "switched_off") for a in ALGS},
     )

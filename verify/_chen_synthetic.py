@@ -9,6 +9,7 @@ cache, so that checking a claim at that level and seed reads it instead of runni
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,20 +17,33 @@ from . import _chen_analysis
 from ._chen_analysis import ChenAnalysis, ExperimentSpec, stream
 from ._chen_sweep import ALGS, Sweep
 
-__all__ = ["synthetic_sweep", "install"]
+__all__ = ["PowerLaw", "synthetic_sweep", "install"]
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """A critical strength ``c (d / d0)^beta`` (a picklable ``mu_c`` for :func:`synthetic_sweep`)."""
+
+    c: float
+    beta: float
+    d0: float = 400.0
+
+    def __call__(self, d: np.ndarray) -> np.ndarray:
+        return self.c * (np.asarray(d, float) / self.d0) ** self.beta
 
 
 def synthetic_sweep(
     spec: ExperimentSpec, *, mu_c: dict[str, Callable[[np.ndarray], np.ndarray]], rng: np.random.Generator,
     noise_rate: dict[str, float] | None = None, signal_rate: dict[str, float] | None = None,
     converged: dict[str, bool] | None = None, seed_noise: float = 0.01, epochs: int = 40,
+    coefficient_noise: float = 0.1,
 ) -> Sweep:
     """A sweep on ``spec``'s grid with critical strengths ``mu_c[alg](d)`` and linear coefficient growth.
 
     Noisy-label error: ``p + (0.5 - p) / (1 + (||mu|| / mu_c(d))^3)`` plus Gaussian seed noise of
     standard deviation ``seed_noise``; coefficients grow by ``rate * t`` per epoch plus seed noise of
-    a tenth of the rate; SGD's training loss halves at epoch ~10; ``converged[alg] = False`` leaves the
-    final training loss above the target at every cell.
+    ``coefficient_noise`` times the rate; SGD's training loss halves at epoch ~10; ``converged[alg] =
+    False`` leaves the final training loss above the target at every cell.
     """
     s, g = spec.setup, spec.grid
     d = np.asarray(g.d_values, float)[:, None, None]
@@ -47,7 +61,7 @@ def synthetic_sweep(
         final[a] = np.full(shape, s.loss_target / 10 if converged[a] else 10 * s.loss_target)
         traj[a] = {}
         for name, rate in (("noise", noise_rate[a]), ("signal", signal_rate[a])):
-            jitter = 0.1 * rate * rng.standard_normal((*shape, epochs + 1))
+            jitter = coefficient_noise * rate * rng.standard_normal((*shape, epochs + 1))
             traj[a][name] = rate * t + jitter - jitter[..., :1]
         traj[a]["noise_active"] = np.ones((*shape, epochs + 1))
         traj[a]["train_loss"] = np.broadcast_to(np.log(2) * np.exp(-t / 15), (*shape, epochs + 1)).copy()
