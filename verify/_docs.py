@@ -71,6 +71,15 @@ def catalogue_markdown(claims: Sequence[Claim] | None = None) -> str:
         out += [f"## {paper}", ""]
         for c in cs:
             out += _claim_md(c)
+    from derivations import working_catalogue
+
+    workings = working_catalogue()
+    if workings:
+        out += ["## Workings (checked step by step by `samverify derivation ID`)", ""]
+        for w in workings:
+            src = "" if w.source is None else f" ({w.source.paper}, arXiv:{w.source.arxiv}, {w.source.locator})"
+            out += [f"- `{w.id}`: {w.title}{src}; {len(w.lines)} lines"]
+        out.append("")
     schema = load_schema("report")
     out += ["## Report schema (`samverify.report/1`)", "",
             "Written by `samverify run --json PATH` and `samverify check --format json`; print it with",
