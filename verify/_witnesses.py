@@ -52,9 +52,20 @@ def _relation_at(rel: sp.Rel, point: Point) -> tuple[bool | None, bool, dict | N
     return truth, False, enc.to_dict()
 
 
+def _bounded_exact(b: Bounded, point: Point) -> tuple[bool | None, dict | None]:
+    """Boundedness at ``point`` from SymPy's exact limit (exact symbolic arithmetic, no rounding)."""
+    from ._pointwise import _bounded_at
+
+    ok, lim = _bounded_at(b, point, 10.0)
+    if ok is None:
+        return None, None
+    return ok, {"backend": "exact symbolic limit", "limit": str(lim)}
+
+
 def _condition_at(cond: Any, point: Point) -> tuple[bool | None, bool, dict | None]:
     if isinstance(cond, Bounded):
-        return None, False, None
+        ok, enc = _bounded_exact(cond, point)
+        return ok, False, enc
     c = sp.sympify(cond)
     v = c.subs(dict(point))
     if v in (sp.true, sp.false):
@@ -97,10 +108,12 @@ def certify(stmt: Statement, point: Point, outcome: PointOutcome) -> dict[str, A
             return {"certified": True, "why": "", "enclosure": enc, "tie": tie}
         return {"certified": False, "why": "the enclosure of lhs - rhs did not decide the relation", "enclosure": enc,
                 "tie": tie}
+    if isinstance(stmt, Bounded):
+        ok, enc = _bounded_exact(stmt, point)
+        if ok is False:
+            return {"certified": True, "why": "", "enclosure": enc, "tie": False}
+        return {"certified": False, "why": "the exact limit could not be computed", "enclosure": None, "tie": False}
     if isinstance(stmt, Implication):
-        if isinstance(stmt.hypothesis, Bounded) or isinstance(stmt.conclusion, Bounded):
-            return {"certified": False, "why": "boundedness is decided by an exact SymPy limit, not an enclosure",
-                    "enclosure": None, "tie": False}
         h, htie, _ = _condition_at(stmt.hypothesis, point)
         c, ctie, enc = _condition_at(stmt.conclusion, point)
         if h is True and c is False:
@@ -109,9 +122,42 @@ def certify(stmt: Statement, point: Point, outcome: PointOutcome) -> dict[str, A
         return {"certified": False, "why": "the hypothesis or the conclusion was not decided rigorously",
                 "enclosure": enc, "tie": ctie}
     if isinstance(stmt, Asymptotic):
-        return {"certified": False, "why": "decided from the growth of (expr - stated part)/remainder over a sweep of "
-                "the small parameter, not by an enclosure", "enclosure": None, "tie": False}
+        return _certify_asymptotic(stmt, point)
     return {"certified": False, "why": f"no certificate for a {type(stmt).__name__}", "enclosure": None, "tie": False}
+
+
+def _certify_asymptotic(stmt: Asymptotic, point: Point) -> dict[str, Any]:
+    """``expr - stated = c x^k + ...`` with ``k`` below the remainder's order and ``c`` enclosed away from 0.
+
+    Then ``(expr - stated)/remainder`` is unbounded as ``x -> 0``: the claim fails at this point. The
+    series is exact (SymPy, the other parameters substituted as rationals); ``c`` is enclosed in balls.
+    """
+    from ._symbolic import _power_of
+
+    x = stmt.variable
+    no = {"certified": False, "why": "decided from the growth of (expr - stated part)/remainder over a sweep of the "
+          "small parameter; the series coefficient could not be enclosed", "enclosure": None, "tie": False}
+    p = _power_of(stmt.remainder, x)
+    if stmt.point != 0 or p is None or not p.is_integer:
+        return no
+    gap = (stmt.expr - stmt.leading).subs({s: v for s, v in point.items() if s != x})
+    try:
+        ser = within_budget(lambda: sp.expand(sp.series(gap, x, 0, int(p)).removeO()), 10.0)
+    except (OutOfTime, NotImplementedError, ValueError, TypeError):
+        return no
+    for k in sorted({int(t.as_coeff_exponent(x)[1]) for t in sp.Add.make_args(ser) if t.has(x) or t != 0}):
+        if k >= int(p):
+            break
+        c = ser.coeff(x, k) if k else ser.subs(x, 0)
+        if _exact_zero(c):
+            continue
+        enc = enclose(c, {})
+        if enc is not None and enc.excludes_zero:
+            return {"certified": True, "why": "", "tie": False,
+                    "enclosure": {**enc.to_dict(), "quantity": f"coefficient of {x}^{k} in expr - stated part, "
+                                  f"below the remainder's order {x}^{int(p)}"}}
+        return no
+    return no
 
 
 def _relative_violation(outcome: PointOutcome) -> float | None:
