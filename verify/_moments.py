@@ -514,4 +514,10 @@ def _eta_star_bisection(radius, prep: Any, rtol: float) -> Threshold:
     return Threshold(0.5 * (lo + hi), (lo, hi), (r_lo, r_hi), evals, "bisection", rtol)
 
 
-from ._moments_affine import affine_moments, lyapunov_covariance  # noqa: E402  (re-exported)
+def __getattr__(name: str) -> object:
+    """Affine moments and the Lyapunov covariance, re-exported lazily from :mod:`verify._moments_affine`."""
+    if name in ("affine_moments", "lyapunov_covariance"):
+        from . import _moments_affine
+
+        return getattr(_moments_affine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

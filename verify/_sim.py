@@ -384,4 +384,10 @@ def euler_maruyama(
 # --------------------------------------------------------------------------------------------------
 
 
-from ._sim_optimizer import run_optimizer, sample_batch_weights  # noqa: E402  (re-exported)
+def __getattr__(name: str) -> object:
+    """The optimiser simulators, re-exported lazily from :mod:`verify._sim_optimizer` (no import cycle)."""
+    if name in ("run_optimizer", "sample_batch_weights"):
+        from . import _sim_optimizer
+
+        return getattr(_sim_optimizer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
