@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ._argtypes import positive_int, seed
+
 if TYPE_CHECKING:
     from derivations import Claim
 
@@ -408,7 +410,7 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--no-workings", action="store_true",
                            help="skip the catalogue's workings (step-by-step derivation checks)")
             s.add_argument("--only", metavar="PREFIX", help="only claims whose id starts with PREFIX")
-            s.add_argument("--jobs", type=_positive, default=1, metavar="N",
+            s.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                            help="worker processes (default 1); with --executor dask, dask workers")
             s.add_argument("--executor", choices=("process", "dask"), default=None,
                            help="where tasks run: local processes (default) or a dask.distributed cluster")
@@ -418,13 +420,13 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the persistent cache of symbolic work")
         s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
-        s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+        s.add_argument("--seed", type=seed, default=0, help="non-negative integer seed (default 0)")
     s = sub.add_parser("calibrate", help="false-refutation rate and power of every sampling family")
-    s.add_argument("--runs", type=_positive, default=50, metavar="N", help="seeds per family (default 50)")
+    s.add_argument("--runs", type=positive_int, default=50, metavar="N", help="seeds per family (default 50)")
     s.add_argument("--json", metavar="PATH", help="write the samverify.calibrate/1 JSON here")
     s.add_argument("--only", metavar="PREFIX", help="only families of claims whose id starts with PREFIX")
     s.add_argument("--level", choices=("fast", "full"), default="fast")
-    s.add_argument("--seed", type=_seed, default=0)
+    s.add_argument("--seed", type=seed, default=0)
     s.set_defaults(fn=_cmd_calibrate)
     s = sub.add_parser("docs", help="write the catalogue reference (docs/catalogue.md) from the registry")
     s.add_argument("--output", default="docs/catalogue.md", metavar="PATH", help="default docs/catalogue.md")
@@ -453,26 +455,6 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_derivation(sub)
     return p
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--jobs={text!r} must be a positive integer") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"--jobs={v} must be a positive integer")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed={text!r} must be a non-negative integer") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"seed={v} must be a non-negative integer")
-    return v
 
 
 def _keep_hypothesis_out_of_the_working_directory() -> None:

@@ -21,6 +21,7 @@ from ._domain import Domain, point_to_json
 from ._pointwise import evaluate_point, statement_symbols, to_number
 from ._results import CheckResult, Counterexample, decide, undecided
 from ._witnesses import best_counterexample
+from ._working_algebra import power_of
 
 __all__ = ["symbolic_check", "explain_ou"]
 
@@ -384,22 +385,11 @@ def _implication(stmt: Implication, domain: Domain, refine: dict, budget: float,
                 quantity="SymPy proves each conclusion's sign on the hypothesis region", value=True, threshold=True)
 
 
-def _power_of(expr: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
-    coeff, dep = sp.powsimp(sp.expand_power_base(expr, force=True)).as_independent(x, as_Add=False)
-    if dep == 1:
-        return sp.S.Zero
-    if dep == x:
-        return sp.S.One
-    if isinstance(dep, sp.Pow) and dep.base == x and dep.exp.is_number:
-        return dep.exp
-    return None
-
-
 def _orders(lead: sp.Expr, x: sp.Symbol) -> dict[int, sp.Expr] | None:
     """The stated part ``sum_k c_k x^k`` as ``{k: c_k}`` (integer ``k``, ``c_k`` free of ``x``); None otherwise."""
     out: dict[int, sp.Expr] = {}
     for term in sp.Add.make_args(sp.expand(lead)):
-        k = _power_of(term, x)
+        k = power_of(term, x)
         if k is None or not k.is_integer:
             return None
         c = sp.simplify(term / x**k)
@@ -416,7 +406,7 @@ def _asymptotic(stmt: Asymptotic, domain: Domain, refine: dict, budget: float, d
         return done("inconclusive", f"only expansions at {x} -> 0 are handled symbolically")
     expr = stmt.expr.xreplace(refine)
     lead = stmt.leading.xreplace(refine)
-    p = _power_of(stmt.remainder.xreplace(refine), x)
+    p = power_of(stmt.remainder.xreplace(refine), x)
     stated = _orders(lead, x)
     if p is None or not p.is_integer or stated is None:
         return done("inconclusive", "the stated part must be a polynomial in the small parameter (integer powers) and "

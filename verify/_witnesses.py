@@ -132,12 +132,12 @@ def _certify_asymptotic(stmt: Asymptotic, point: Point) -> dict[str, Any]:
     Then ``(expr - stated)/remainder`` is unbounded as ``x -> 0``: the claim fails at this point. The
     series is exact (SymPy, the other parameters substituted as rationals); ``c`` is enclosed in balls.
     """
-    from ._symbolic import _power_of
+    from ._working_algebra import power_of
 
     x = stmt.variable
     no = {"certified": False, "why": "decided from the growth of (expr - stated part)/remainder over a sweep of the "
           "small parameter; the series coefficient could not be enclosed", "enclosure": None, "tie": False}
-    p = _power_of(stmt.remainder, x)
+    p = power_of(stmt.remainder, x)
     if stmt.point != 0 or p is None or not p.is_integer:
         return no
     gap = (stmt.expr - stmt.leading).subs({s: v for s, v in point.items() if s != x})

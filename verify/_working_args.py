@@ -8,17 +8,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._argtypes import seed
+
 __all__ = ["add_parser"]
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed={text!r} must be a non-negative integer") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"seed={v} must be a non-negative integer")
-    return v
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -42,7 +34,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--format", choices=("json", "md", "tex", "html"), default="md", help="output format (default md)")
     s.add_argument("--output", metavar="PATH", help="write the output here instead of printing it")
     s.add_argument("--level", choices=("fast", "full"), default="fast", help="effort level (default fast)")
-    s.add_argument("--seed", type=_seed, default=0, help="non-negative integer seed (default 0)")
+    s.add_argument("--seed", type=seed, default=0, help="non-negative integer seed (default 0)")
     s.set_defaults(fn=_run)
 
 
