@@ -35,3 +35,5 @@ def pytest_configure(config) -> None:  # noqa: ARG001
     import tempfile
 
     os.environ["SAMVERIFY_CACHE_DIR"] = tempfile.mkdtemp(prefix="samverify-test-cache-")
+    # whole (claim, reading) results are not reused inside the test session: tests patch internals
+    os.environ["SAMVERIFY_CACHE_RESULTS"] = "0"

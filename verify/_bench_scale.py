@@ -40,13 +40,19 @@ def _with_cache(enabled: bool, fn):
     from . import _cache
 
     old_dir, old_flag = os.environ.get("SAMVERIFY_CACHE_DIR"), _cache.enabled()
+    old_results = os.environ.get("SAMVERIFY_CACHE_RESULTS")
     with tempfile.TemporaryDirectory(prefix="samverify-bench-cache-") as d:
         os.environ["SAMVERIFY_CACHE_DIR"] = d
+        os.environ["SAMVERIFY_CACHE_RESULTS"] = "1"
         _cache.set_enabled(enabled)
         try:
             return fn()
         finally:
             _cache.set_enabled(old_flag)
+            if old_results is None:
+                os.environ.pop("SAMVERIFY_CACHE_RESULTS", None)
+            else:
+                os.environ["SAMVERIFY_CACHE_RESULTS"] = old_results
             if old_dir is None:
                 os.environ.pop("SAMVERIFY_CACHE_DIR", None)
             else:

@@ -1,10 +1,14 @@
-"""A persistent cache of expensive symbolic work (derivations, symbolic checks, limits).
+"""A persistent cache of expensive work: derivations, symbolic checks, limits, and whole results.
 
 Entries are keyed by content: a SHA-256 of what is computed (the ``srepr`` of the SymPy inputs, or
 a fingerprint of the source code that defines a reading) together with the SymPy and samverify
 versions, so a change of input, code or library never reuses a stale entry. Each entry is a
 pickle wrapped with its own key and a checksum; an entry that fails to load, to verify or to
 match its key is recomputed and rewritten, never trusted.
+
+Whole (claim, reading) results of catalogue claims are reused only under a key that covers every
+input they depend on (claim id, reading, level, seed, the source of ``derivations`` and ``verify``,
+the numerical libraries' versions); see :func:`verify._engine._cached_reading`.
 
 The cache lives in the user's cache folder (``platformdirs``; ``SAMVERIFY_CACHE_DIR`` overrides
 it). ``samverify run --no-cache`` (or ``SAMVERIFY_NO_CACHE=1``) disables it and ``samverify

@@ -362,7 +362,41 @@ def check(
     seed = resolve_seed(rng)
     lv = LEVELS[level]
     validate_claim(claim)
-    return Results(_run_reading(claim, r, lv, seed) for r in readings)
+    return Results(_cached_reading(claim, r, lv, seed) for r in readings)
+
+
+def _library_versions() -> tuple[str, ...]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("numpy", "scipy", "sympy", "mpmath", "hypothesis", "python-flint", "numba"):
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=absent")
+    return tuple(out)
+
+
+def _cached_reading(claim: Claim, reading: str, level: Level, seed: int) -> ReadingResult:
+    """A catalogue claim's result under ``reading``, reused from the persistent cache when nothing changed.
+
+    The key is the claim id, the reading, the level, the seed, a fingerprint of the source of the
+    ``derivations`` and ``verify`` packages and of the module that defines the claim, and the
+    versions of the numerical libraries: every input the (deterministic) result depends on. Claims
+    built at run time (user claims) are always recomputed, and ``SAMVERIFY_CACHE_RESULTS=0`` keeps
+    only the symbolic cache (the test suite does, since tests patch internals).
+    """
+    from derivations._registry import catalogue_sources
+
+    import os
+
+    source = catalogue_sources().get(claim.id)
+    if source is None or get_claim(claim.id) is not claim or os.environ.get("SAMVERIFY_CACHE_RESULTS") == "0":
+        return _run_reading(claim, reading, level, seed)
+    module = source.split("(")[-1].split(":")[0].strip(" )") if "(" in source else source.split(":")[0]
+    key = (claim.id, reading, level.name, seed, fingerprint(["derivations", "verify", module]), _library_versions())
+    return cached("reading_result", key, lambda: _run_reading(claim, reading, level, seed),
+                  keep=lambda r: not any("out of time" in c.reason for c in r.checks))
 
 
 def _ensure_extras_loaded() -> None:
