@@ -65,3 +65,25 @@ def test_clear_removes_every_entry(cache):
         _cache.cached("t", (k,), lambda: k)
     assert _cache.clear() == 3
     assert not list(cache.rglob("*.pkl"))
+
+
+def test_a_warm_cache_returns_the_same_catalogue_result_and_a_new_seed_recomputes(cache, monkeypatch):
+    import verify
+
+    monkeypatch.setenv("SAMVERIFY_CACHE_RESULTS", "1")
+
+    def strip(r):
+        d = r.to_dict()
+        d.pop("elapsed_s")
+        for c in d["checks"]:
+            c.pop("elapsed_s")
+        return d
+
+    before = dict(_cache.stats())
+    (cold,) = verify.check("kim2023.thm2.suppression", "plain", level="fast", rng=0)
+    (warm,) = verify.check("kim2023.thm2.suppression", "plain", level="fast", rng=0)
+    assert strip(warm) == strip(cold)
+    assert _cache.stats()["hits"] > before["hits"]
+    misses = _cache.stats()["misses"]
+    verify.check("kim2023.thm2.suppression", "plain", level="fast", rng=1)
+    assert _cache.stats()["misses"] > misses
