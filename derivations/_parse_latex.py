@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy.core.function import UndefinedFunction
@@ -19,6 +19,9 @@ from ._errors import LatexParseError
 from ._latex import implicit_products, match_symbols, sympy_parse
 from ._model import ModelReading, Placeholder
 from ._statements import Asymptotic, Equation, Holds, Statement
+
+if TYPE_CHECKING:
+    from ._claim import Claim, Reading
 from ._user_claim import check_id, user_claim
 from ._user_params import as_parameters
 from ._validate import fail

@@ -79,7 +79,7 @@ def _parameter(symbol: Any, spec: Any) -> Parameter:
                    "give the symbol matching assumptions or narrow the domain")
     if symbol.is_integer is not True and domain.is_subset(sp.Integers) is True:
         # integer domains need integer symbols, or SymPy proofs would quantify over the reals
-        raise fail(f"parameters[{symbol.name}]", domain, f"given with an integer symbol",
+        raise fail(f"parameters[{symbol.name}]", domain, "given with an integer symbol",
                    f"declare sp.Symbol({symbol.name!r}, integer=True, positive=True)")
     return Parameter(symbol, domain, description)
 

@@ -81,3 +81,12 @@ MODULES = sorted((ROOT / "derivations").glob("*.py")) + sorted((ROOT / "verify")
 @pytest.mark.parametrize("path", MODULES, ids=[f"{p.parent.name}/{p.name}" for p in MODULES])
 def test_modules_stay_small_enough_to_read_in_one_sitting(path: Path):
     assert len(path.read_text().splitlines()) <= 550, f"{path.name}: split it by job"
+
+
+def test_library_code_leaves_matplotlibs_global_backend_alone(tmp_path):
+    code = ("import matplotlib; matplotlib.use('pdf'); from verify import _figures_kim2023 as k; import pathlib; "
+            f"k.figures(pathlib.Path({str(tmp_path)!r}), level='fast', seed=0); print(matplotlib.get_backend())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "pdf"
+    assert not any(ln.strip().startswith(("matplotlib.use(", "plt.switch_backend"))
+                   for p in sorted((ROOT / "verify").glob("*.py")) for ln in p.read_text().splitlines())

@@ -24,10 +24,7 @@ FIGURE_CLAIM = "chen2023.sgd.threshold_scaling"
 
 def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Path]:
     """Save the test-error heatmaps (with fitted boundaries) and the coefficient trajectories; return the paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -37,16 +34,18 @@ def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Pat
     thr = {TEST_ERROR[rel.lhs.func]: float(sp.sympify(rel.rhs).subs(constants)) for _, rel in spec.critical}
     inside = set(spec.window_d(spec.exponent_fit))  # the primary fit window
     fit = np.array([v in inside for v in an.grid.d_values])
-    paths = [_heatmaps(plt, an, thr, fit, out_dir, level), _trajectories(plt, an, out_dir)]
+    paths = [_heatmaps(Figure, an, thr, fit, out_dir, level), _trajectories(Figure, an, out_dir)]
     return paths
 
 
-def _heatmaps(plt, an: ChenAnalysis, thr: dict[str, float], fit: np.ndarray, out_dir: pathlib.Path,
+def _heatmaps(Figure, an: ChenAnalysis, thr: dict[str, float], fit: np.ndarray, out_dir: pathlib.Path,
               level: str) -> pathlib.Path:
     g = an.grid
     d = np.asarray(g.d_values, float)
     mus = np.asarray(g.mu_values)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
+    fig = Figure(figsize=(12, 4.8))
+
+    axes = fig.subplots(1, 2, sharey=True)
     for ax, alg in zip(axes, ALGS):
         im = ax.pcolormesh(mus, d, an.curves[alg][0], shading="nearest", cmap="viridis", vmin=an.bayes, vmax=0.5)
         ax.set_xscale("log")
@@ -75,14 +74,15 @@ def _heatmaps(plt, an: ChenAnalysis, thr: dict[str, float], fit: np.ndarray, out
     fig.tight_layout()
     path = out_dir / "chen2023_test_error_heatmaps.png"
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
-def _trajectories(plt, an: ChenAnalysis, out_dir: pathlib.Path) -> pathlib.Path:
+def _trajectories(Figure, an: ChenAnalysis, out_dir: pathlib.Path) -> pathlib.Path:
     g = an.grid
     mus = np.asarray(g.mu_values)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig = Figure(figsize=(12, 4.5))
+
+    axes = fig.subplots(1, 2)
     T = an.early_epoch
     i = len(g.d_values) - 1
     j = len(mus) // 2
@@ -105,5 +105,4 @@ def _trajectories(plt, an: ChenAnalysis, out_dir: pathlib.Path) -> pathlib.Path:
     fig.tight_layout()
     path = out_dir / "chen2023_coefficient_trajectories.png"
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

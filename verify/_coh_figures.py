@@ -23,13 +23,15 @@ __all__ = ["figures", "bench_entries"]
 
 
 def _table1_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
     spec = get_claim("chang2025.exp.table1").extras["witnesses"]
     lv = 0 if level == "fast" else 1
     tab = table1_run(tuple(float(x) for x in spec["rho"]), spec["seeds"][lv], spec["steps"][lv], int(seed))
     summ = tab.summary()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    fig = Figure(figsize=(12, 3.6))
+
+    axes = fig.subplots(1, 3)
     for ax, q, label in zip(axes, ("sigma", "lambda_max_H", "trace_H"), (r"coherence $\sigma$", r"$\lambda_{max}(H)$", r"Tr $H$")):
         xs = np.arange(len(tab.optimizers))
         ax.bar(xs, [summ[o][q]["mean"] for o in tab.optimizers], yerr=[summ[o][q]["std"] for o in tab.optimizers],
@@ -45,16 +47,17 @@ def _table1_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path
     fig.tight_layout()
     p = out_dir / "chang2025_table1.png"
     fig.savefig(p, dpi=120)
-    plt.close(fig)
     return p
 
 
 def _phase_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
     claim = get_claim("chang2025.exp.phase_diagram")
     spec = claim.extras["witnesses"]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), sharey=True)
+    fig = Figure(figsize=(14, 4.2))
+
+    axes = fig.subplots(1, 3, sharey=True)
     for ax, batch in zip(axes, ("bernoulli", "with_replacement", "without_replacement")):
         pd = phase_diagram(claim, batch)
         Bv, Sv = np.meshgrid(pd.B_grid, pd.sigma_grid)
@@ -89,15 +92,11 @@ def _phase_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
     fig.tight_layout()
     p = out_dir / "chang2025_phase_diagram.png"
     fig.savefig(p, dpi=120)
-    plt.close(fig)
     return p
 
 
 def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Path]:
     """Write Table 1's bar chart and Figure 1's phase diagrams (one panel per batch model); return the paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [_table1_figure(out_dir, level, seed), _phase_figure(out_dir, level, seed)]

@@ -38,7 +38,7 @@ def _beale_figures(out_dir: pathlib.Path, level: str) -> list[pathlib.Path]:
 
 
 def _thm2_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
     from derivations import get_claim
     from derivations._symbols import B, eta, lambda_j, rho, t
@@ -51,7 +51,9 @@ def _thm2_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
     lam, r, e, b = (THM2_POINT[x] for x in ("lambda_j", "rho", "eta", "B"))
     point = {lambda_j: lam, rho: r, eta: e, B: b}
     ts = np.linspace(0.0, 2.0, 81)
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig = Figure(figsize=(7.5, 5))
+
+    ax = fig.subplots()
     printed = sp.lambdify(t, claim.statement.rhs.subs(point), "numpy")  # the printed side, read from the claim
     ax.plot(ts, printed(ts), "k-", lw=2.5, label="printed Theorem 2")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2301]))
@@ -73,12 +75,11 @@ def _thm2_figure(out_dir: pathlib.Path, level: str, seed: int) -> pathlib.Path:
     fig.tight_layout()
     p = out_dir / "kim2023_thm2_variance.png"
     fig.savefig(p, dpi=120)
-    plt.close(fig)
     return p
 
 
 def _thm3_figure(out_dir: pathlib.Path) -> pathlib.Path:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
     from derivations import get_claim
     from derivations._symbols import B, eta, gamma, lambda_j, rho
@@ -90,7 +91,9 @@ def _thm3_figure(out_dir: pathlib.Path) -> pathlib.Path:
     lam, r, e, b, kk = (THM3_POINT[x] for x in ("lambda_j", "rho", "eta", "B", "k"))
     gammas = [Fraction(i, 40) for i in range(39)]
     printed = claim.statement.rhs.subs({lambda_j: lam, rho: r, eta: e, B: b, k: kk})  # the printed side, from the claim
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig = Figure(figsize=(7.5, 5))
+
+    ax = fig.subplots()
     g = [float(x) for x in gammas]
     ax.semilogy(g, [float(sp.N(printed.subs(gamma, sp.Rational(x.numerator, x.denominator)), 30)) for x in gammas], "k-",
                 lw=2.5, label="printed Theorem 3")
@@ -108,7 +111,6 @@ def _thm3_figure(out_dir: pathlib.Path) -> pathlib.Path:
     fig.tight_layout()
     p = out_dir / "kim2023_thm3_gamma.png"
     fig.savefig(p, dpi=120)
-    plt.close(fig)
     return p
 
 
@@ -119,9 +121,6 @@ def figures(out_dir: pathlib.Path, *, level: str, seed: int) -> list[pathlib.Pat
     against t (printed, each reading's derived variance, Monte Carlo with 95 % error bars); Theorem 3's
     Delta against gamma (printed, read from the claim, against each reading's model).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [*_beale_figures(out_dir, level), _thm2_figure(out_dir, level, seed), _thm3_figure(out_dir)]

@@ -12,12 +12,11 @@ __all__ = ["plot_quadratic_saddle", "plot_beale_trajectories"]
 
 def plot_quadratic_saddle(results: QuadraticSaddleResults, path: str) -> None:
     """Save a figure of the GD and SAM trajectories on ``x^2 - y^2`` (saddle marked) to ``path``."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(11, 4.5))
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    ax, ax2 = fig.subplots(1, 2)
     for name, run in results.runs.items():
         label = name if name == "gd" else f"{name} SAM, rho={run.rho:g}: {run.classification}"
         ax.plot(run.path[:, 0], run.path[:, 1], label=label, lw=1.2)
@@ -33,19 +32,16 @@ def plot_quadratic_saddle(results: QuadraticSaddleResults, path: str) -> None:
     ax2.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def plot_beale_trajectories(results: BealeResults, path: str) -> None:
     """Save a figure of the Beale runs over the loss contours (saddle and minimum marked) to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: library code leaves global state alone
 
     f = sp.lambdify((_x, _y), _beale_expr(), "numpy")
     xs, ys = np.meshgrid(np.linspace(-1.0, 4.0, 300), np.linspace(-0.5, 2.5, 300))
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 5))
+    fig = Figure(figsize=(12, 5))
+    ax, ax2 = fig.subplots(1, 2)
     ax.contour(xs, ys, np.log1p(f(xs, ys)), levels=30, cmap="Greys", linewidths=0.5)
     for name, run in results.runs.items():
         p = run.path[np.all(np.isfinite(run.path), axis=1)]
@@ -67,4 +63,3 @@ def plot_beale_trajectories(results: BealeResults, path: str) -> None:
     ax2.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -302,7 +302,6 @@ def _general_radius(pc: _Pieces, eta: float) -> float:
 
 def _prepare(H: np.ndarray, *, B: int, batch: str, rho: float, alpha: float | None, kind: str, ascent: str):
     """The cheapest exact representation: a symmetric problem when one exists, else general pieces."""
-    d = H.shape[1]
     if kind == "sam":
         c = _sam_scale(H, rho, alpha, ascent)
         if c is not None:

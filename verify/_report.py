@@ -121,7 +121,7 @@ def _md_escape(text: str) -> str:
 
 def to_markdown(doc: Mapping[str, Any]) -> str:
     """A Markdown summary of a report document: a verdict table, then one section per claim."""
-    lines = [f"# samverify report", "",
+    lines = ["# samverify report", "",
              f"Level `{doc['level']}`, seed `{doc['seed']}`, samverify {doc['version']}.", "",
              "| claim | reading | verdict | evidence |", "|---|---|---|---|"]
     for c in doc["claims"]:

@@ -6,6 +6,7 @@ batch models of :data:`verify._sim.BATCH_MODELS`. Split from :mod:`verify._sim` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np

@@ -17,8 +17,8 @@ import sympy as sp
 from derivations import Asymptotic, Bounded, Equation, Holds, Implication, Statement, latex, ou_parameters
 
 from ._budget import OutOfTime, within_budget
-from ._domain import Domain, point_to_json
-from ._pointwise import evaluate_point, statement_symbols, to_number
+from ._domain import Domain
+from ._pointwise import evaluate_point, to_number
 from ._results import CheckResult, Counterexample, decide, undecided
 from ._witnesses import best_counterexample
 from ._working_algebra import power_of

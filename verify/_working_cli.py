@@ -24,7 +24,7 @@ import sympy as sp
 from derivations import Parameter, SamverifyError
 from derivations._validate import fail
 
-__all__ = ["add_parser", "cmd_derivation", "list_workings", "parse_param", "parse_scaling"]
+__all__ = ["cmd_derivation", "list_workings", "parse_param", "parse_scaling"]
 
 _NUM = r"[-+]?\d+(?:\.\d+)?(?:/\d+)?"
 _NAME = r"\\?[A-Za-z][A-Za-z0-9_{}\\]*"
