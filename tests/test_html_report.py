@@ -115,6 +115,6 @@ def test_formulas_in_titles_are_typeset_in_each_output():
     from verify._prose import prose_html, prose_latex, prose_plain
 
     title = r"Theorem 1: $\rho > -1/\lambda_1$ makes the saddle attracting"
-    assert "<math>" in prose_html(title) and "&#961;" in prose_html(title)
+    assert "ρ" in prose_html(title) and "λ<sub>1</sub>" in prose_html(title) and "$" not in prose_html(title)
     assert r"$\rho > -1/\lambda_1$" in prose_latex(title, _text)
     assert prose_plain(title) == "Theorem 1: ρ > -1/λ_1 makes the saddle attracting"
