@@ -236,7 +236,7 @@ def claims() -> tuple[Claim, ...]:
     return (
         Claim(
             id="chen2023.sgd.harmful_as_quoted",
-            title="As quoted: n||mu||^4 >= C3 d P^4 sigma_p^4 makes SGD's test error fail to approach the Bayes risk",
+            title=r"As quoted: $n\|\mu\|^4 \ge C_3 d P^4 \sigma_p^4$ makes SGD's test error fail to approach the Bayes risk",
             source=SOURCE("Section 3 (as quoted in the paper's summary)"),
             # DEVIATION: "fails to approach the Bayes risk" is encoded as "stays at least epsilon above
             # it", with epsilon bound by the experiment; the unknown C3 is quantified over the declared
@@ -256,7 +256,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chen2023.sgd.threshold_scaling",
-            title="SGD is benign only for ||mu|| >= Omega(d^(1/4)): its critical signal strength grows like d^(1/4)",
+            title=r"SGD is benign only for $\|\mu\| \ge \Omega(d^{1/4})$: its critical signal strength grows like $d^{1/4}$",
             source=SOURCE("Theorem 3.2 / abstract"),
             # DEVIATION: the theorem's "benign iff n||mu||^4 >= C1 d P^4 sigma_p^4" (n, P, sigma_p fixed) is
             # checked through its consequence that the critical ||mu|| scales as d^(1/4): the exponent
@@ -273,7 +273,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chen2023.sam.threshold",
-            title="SAM is benign once ||mu|| >= Omega~(1): its critical signal strength does not grow "
+            title=r"SAM is benign once $\|\mu\| \ge \tilde\Omega(1)$: its critical signal strength does not grow "
                   "polynomially with d and lies below SGD's",
             source=SOURCE("Theorem 4.1 / abstract"),
             # DEVIATION: Omega~(1) hides polylog factors, whose local exponent in d is positive over any

@@ -229,7 +229,7 @@ def claims() -> tuple[Claim, ...]:
     out = [
         Claim(
             id="dexter2024.coherence.identity",
-            title="||H_i^{1/2} H_j^{1/2}||_F = sqrt(Tr(H_i H_j)) for PSD H_i, H_j; S symmetric, non-negative",
+            title=r"$\|H_i^{1/2} H_j^{1/2}\|_F = \sqrt{\mathrm{Tr}(H_i H_j)}$ for PSD $H_i, H_j$; $S$ symmetric, non-negative",
             source=_src(DEXTER, "Definition of the coherence matrix S"),
             statement=AllOf((
                 ("identity", Equation(frob2(a1, a2, b1, b2, phi), trAB(a1, a2, b1, b2, phi))),
@@ -253,7 +253,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="dexter2024.coherence.range",
-            title="sigma in [1, n] for every family of PSD H_i",
+            title=r"$\sigma \in [1, n]$ for every family of PSD $H_i$",
             source=_src(DEXTER, "Theorem 2 (sigma in [n])"),
             statement=Implication(PSD(sp.Symbol("H_i")), sp.And(sigma >= 1, sigma <= n)),
             parameters=(P_N,),
@@ -263,7 +263,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="dexter2024.thm1",
-            title="Theorem 1: linearised SGD diverges if eta >= sigma/lambda_1 (n/B - 1)^(-1/2)",
+            title=r"Theorem 1: linearised SGD diverges if $\eta \ge \sigma/\lambda_1 (n/B - 1)^{-1/2}$",
             source=_src(DEXTER, "Theorem 1"),
             statement=Implication(eta >= printed_sgd_threshold(), diverges(SGD)),
             parameters=(P_ETA, P_B, P_N),
@@ -275,7 +275,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.rp.divergence",
-            title="Theorem 3.1(1): random perturbation w' = (I - eta H_B)(w + xi) diverges under SGD's condition",
+            title=r"Theorem 3.1(1): random perturbation $w' = (I - \eta H_B)(w + \xi)$ diverges under SGD's condition",
             source=_src(CHANG, "Theorem 3.1(1)"),
             statement=Implication(eta >= printed_sgd_threshold(), diverges(RP)),
             parameters=(P_ETA, P_B, P_N),
@@ -285,7 +285,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.rp.speed",
-            title="Theorem 3.1(2): E||w_k||^2 under random perturbation over SGD's stays O(1) when both diverge",
+            title=r"Theorem 3.1(2): $E\|w_k\|^2$ under random perturbation over SGD's stays $O(1)$ when both diverge",
             source=_src(CHANG, "Theorem 3.1(2)"),
             statement=Implication(sp.And(diverges(SGD), diverges(RP)), Bounded(Ew2(RP, k) / Ew2(SGD, k), k)),
             parameters=(P_ETA, P_B, P_N),
@@ -312,7 +312,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.sam.base_case",
-            title="E[J^T J] for J = I - eta H_t (I + (rho/alpha) H) (proof of Theorem 3.2, base case)",
+            title=r"$E[J^T J]$ for $J = I - \eta H_t (I + (\rho/\alpha) H)$ (proof of Theorem 3.2, base case)",
             source=_src(CHANG, "Proof of Theorem 3.2, base case (before eq. 46)"),
             # Two non-commutative polynomials agree iff each word's coefficient does: one scalar
             # equation per printed word (the extra symbolic check shows no other word appears).
@@ -328,7 +328,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.sam.trace_bound",
-            title="Eq. (30): Tr M_k >= eta^2k (n/B-1)^k (1 + (rho/alpha) lambda_min)^2k sigma^-2k lambda_max^2k / (n d^5)",
+            title=r"Eq. (30): $\mathrm{Tr}\, M_k \ge \eta^{2k} (n/B-1)^k (1 + (\rho/\alpha) \lambda_{min})^{2k} \sigma^{-2k} \lambda_{max}^{2k} / (n d^5)$",
             source=_src(CHANG, "Theorem 3.2, eq. (30)"),
             statement=Holds(TrM(k) >= printed_trace_bound()),
             parameters=(P_ETA, P_B, P_N, P_RHO, P_ALPHA),
@@ -338,7 +338,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.sam.divergence",
-            title="Theorem 3.2(1), eq. (31): SAM diverges if lambda_max >= (sigma/eta)(n/B-1)^(-1/2)(1+(rho/alpha)lambda_min)^(-1)",
+            title=r"Theorem 3.2(1), eq. (31): SAM diverges if $\lambda_{max} \ge (\sigma/\eta)(n/B-1)^{-1/2}(1+(\rho/\alpha)\lambda_{min})^{-1}$",
             source=_src(CHANG, "Theorem 3.2(1), eq. (31)"),
             statement=Implication(eta >= printed_sam_threshold(), diverges(SAM)),
             parameters=(P_ETA, P_B, P_N, P_RHO, P_ALPHA),
@@ -348,7 +348,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.sam.convergence",
-            title="Theorem 3.2(2), eq. (49): eps/eta <= lambda_i + (rho/alpha)lambda_i^2 <= (2-eps)/eta and eps^-k N_k -> 0 give convergence",
+            title=r"Theorem 3.2(2), eq. (49): $\epsilon/\eta \le \lambda_i + (\rho/\alpha)\lambda_i^2 \le (2-\epsilon)/\eta$ and $\epsilon^{-k} N_k \to 0$ give convergence",
             source=_src(CHANG, "Theorem 3.2(2), eq. (49)"),
             statement=Implication(
                 sp.And(eps < 1, eps / eta <= lambda_i + rho / alpha * lambda_i**2,
@@ -365,7 +365,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.relu.memorizing",
-            title="Theorem 3.4: a two-layer ReLU interpolating solution is memorising iff S is diagonal",
+            title=r"Theorem 3.4: a two-layer ReLU interpolating solution is memorising iff $S$ is diagonal",
             source=_src(CHANG, "Theorem 3.4"),
             statement=Equation(sp.Function("Memorising")(sp.Symbol("theta")), sp.Function("Diagonal")(sp.Symbol("S"))),
             parameters=(P_N,),
@@ -381,7 +381,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.relu.cr_trace",
-            title="(C, r) solution on {±1}^d, y = x[0]x[1]: Tr H_i = r^2 + (d+1)/r^2, minimised at r = (d+1)^(1/4) with value 2 sqrt(d+1)",
+            title=r"$(C, r)$ solution on $\{\pm 1\}^d$, $y = x_0 x_1$: $\mathrm{Tr}\, H_i = r^2 + (d+1)/r^2$, minimised at $r = (d+1)^{1/4}$ with value $2\sqrt{d+1}$",
             source=_src(CHANG, "Section 3.3, (C, r)-generalising solutions"),
             statement=AllOf((
                 ("trace", Equation(trH_i(r, d), r**2 + (d + 1) / r**2)),
@@ -400,7 +400,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.relu.sgd_coherence",
-            title="Theorem 3.5 (reconstructed): w.p. >= 1-delta, lambda_max(S) <= 2 sqrt(d+1) n (2^-C + sqrt((C + log(1/delta))/(2n)))",
+            title=r"Theorem 3.5 (reconstructed): w.p. $\ge 1-\delta$, $\lambda_{max}(S) \le 2\sqrt{d+1}\, n (2^{-C} + \sqrt{(C + \log(1/\delta))/(2n)})$",
             source=_src(CHANG, "Theorem 3.5 (display reconstructed)"),
             statement=Implication(sp.Eq(r, (d + 1) ** sp.Rational(1, 4)),
                                   sp.And(Prob(lambda_S, printed_theorem_3_5_bound()) <= delta,
@@ -420,7 +420,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.exp.table1",
-            title="Table 1: SAM's solutions have lower sigma than SGD's, decreasing with rho; lambda_max(H), Tr H decrease",
+            title=r"Table 1: SAM's solutions have lower $\sigma$ than SGD's, decreasing with $\rho$; $\lambda_{max}(H)$, $\mathrm{Tr}\, H$ decrease",
             source=_src(CHANG, "Table 1"),
             statement=Implication(rho > 0, sp.And(*[SAM_Q[m](rho) < SGD_Q[m]() for m in METRICS],
                                                   *[sp.Derivative(SAM_Q[m](rho), rho) < 0 for m in METRICS])),
@@ -435,7 +435,7 @@ def claims() -> tuple[Claim, ...]:
         ),
         Claim(
             id="chang2025.exp.phase_diagram",
-            title="Figure 1: (B, sigma) divergence boundary vs Theorem 3.2's line at n = 100",
+            title=r"Figure 1: $(B, \sigma)$ divergence boundary vs Theorem 3.2's line at $n = 100$",
             source=_src(CHANG, "Figure 1"),
             statement=Implication(eta >= printed_sam_threshold(), diverges(SAM)),
             parameters=(P_ETA, P_B, P_N, P_RHO, P_ALPHA),

@@ -16,7 +16,8 @@ __all__ = ["split_math", "prose_latex", "prose_html", "prose_plain"]
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "Delta": "Δ", "epsilon": "ε", "eta": "η",
           "theta": "θ", "kappa": "κ", "lambda": "λ", "mu": "μ", "xi": "ξ", "rho": "ρ", "sigma": "σ", "tau": "τ",
           "phi": "φ", "omega": "ω", "infty": "∞", "to": "→", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥",
-          "neq": "≠", "in": "∈", "cdot": "·", "nabla": "∇", "approx": "≈", "Lambda": "Λ", "Sigma": "Σ"}
+          "neq": "≠", "in": "∈", "cdot": "·", "nabla": "∇", "approx": "≈", "Lambda": "Λ", "Sigma": "Σ",
+          "Omega": "Ω", "pm": "±", "log": "log", "max": "max", "min": "min", "implies": "⟹"}
 
 
 def split_math(text: str) -> list[tuple[bool, str]]:
@@ -53,7 +54,16 @@ def _math_html(seg: str) -> str:
     out, k = [], 0
     while k < len(seg):
         c = seg[k]
-        if c in "_^":
+        if seg.startswith("\\|", k):
+            out.append("‖")
+            k += 2
+        elif seg.startswith("\\,", k) or seg.startswith("\\;", k):
+            out.append(" ")
+            k += 2
+        elif seg.startswith("\\{", k) or seg.startswith("\\}", k):
+            out.append(seg[k + 1])
+            k += 2
+        elif c in "_^":
             arg, k = _group(seg, k + 1)
             tag = "sub" if c == "_" else "sup"
             out.append(f"<{tag}>{_math_html(arg)}</{tag}>")
@@ -65,9 +75,15 @@ def _math_html(seg: str) -> str:
                 num, k = _group(seg, k)
                 den, k = _group(seg, k)
                 out.append(f"{_math_html(num)}/{_math_html(den)}")
-            elif name in ("mathrm", "text", "operatorname"):
+            elif name in ("mathrm", "text", "operatorname", "mathbf"):
                 arg, k = _group(seg, k)
                 out.append(html.escape(arg))
+            elif name == "sqrt":
+                arg, k = _group(seg, k)
+                out.append(f"√({_math_html(arg)})")
+            elif name == "tilde":
+                arg, k = _group(seg, k)
+                out.append(_math_html(arg) + "\u0303")
             else:
                 out.append(html.escape(_GREEK.get(name, name)))
         elif c in "{}":
@@ -85,9 +101,47 @@ def prose_html(text: str) -> str:
 
 
 def prose_plain(text: str) -> str:
-    """Terminal text: formulas with LaTeX names as Unicode (``\\rho`` -> ``ρ``), braces dropped."""
+    """Terminal text: formulas with LaTeX names as Unicode (``\\rho`` -> ``ρ``), grouping braces dropped."""
+    def group(seg: str, k: int) -> tuple[str, int]:
+        return _group(seg, k)
+
     def plain(seg: str) -> str:
-        seg = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), m.group(1)), seg)
-        return seg.replace("{", "").replace("}", "")
+        out, k = [], 0
+        while k < len(seg):
+            c = seg[k]
+            if seg.startswith("\\|", k):
+                out.append("‖")
+                k += 2
+            elif seg.startswith("\\,", k) or seg.startswith("\\;", k):
+                out.append(" ")
+                k += 2
+            elif seg.startswith("\\{", k) or seg.startswith("\\}", k):
+                out.append(seg[k + 1])
+                k += 2
+            elif c == "\\":
+                m = re.match(r"\\([A-Za-z]+)", seg[k:])
+                name = m.group(1) if m else ""
+                k += 1 + len(name)
+                if name in ("mathrm", "text", "operatorname", "mathbf"):
+                    arg, k = group(seg, k)
+                    out.append(plain(arg))
+                elif name == "sqrt":
+                    arg, k = group(seg, k)
+                    out.append(f"√({plain(arg)})")
+                elif name == "tilde":
+                    arg, k = group(seg, k)
+                    out.append(plain(arg) + "\u0303")
+                else:
+                    out.append(_GREEK.get(name, name))
+            elif c in "^_" and k + 1 < len(seg) and seg[k + 1] == "{":
+                arg, k = group(seg, k + 1)
+                inner = plain(arg)
+                out.append(c + (inner if len(inner) == 1 or c == "_" else f"({inner})"))
+            elif c in "{}":
+                k += 1
+            else:
+                out.append(c)
+                k += 1
+        return "".join(out)
 
     return "".join(plain(seg) if math else seg for math, seg in split_math(text))
