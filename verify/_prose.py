@@ -49,24 +49,20 @@ def _group(seg: str, k: int) -> tuple[str, int]:
     return seg[k:k + 1], k + 1
 
 
-def _math_html(seg: str) -> str:
-    """Inline LaTeX as HTML: Greek letters and relations in Unicode, sub- and superscripts as tags."""
+def _render(seg: str, *, sub: Callable[[str], str], sup: Callable[[str], str], esc: Callable[[str], str]) -> str:
+    """Inline LaTeX rendered without a parser: names as Unicode, ``\\sqrt``, ``\\tilde``, text macros,
+    norms and sets; sub- and superscripts through ``sub``/``sup``; literal text through ``esc``."""
+    again = lambda x: _render(x, sub=sub, sup=sup, esc=esc)  # noqa: E731
     out, k = [], 0
     while k < len(seg):
         c = seg[k]
-        if seg.startswith("\\|", k):
-            out.append("‖")
-            k += 2
-        elif seg.startswith("\\,", k) or seg.startswith("\\;", k):
-            out.append(" ")
-            k += 2
-        elif seg.startswith("\\{", k) or seg.startswith("\\}", k):
-            out.append(seg[k + 1])
+        two = seg[k:k + 2]
+        if two in ("\\|", "\\,", "\\;", "\\{", "\\}"):
+            out.append({"\\|": "‖", "\\,": " ", "\\;": " "}.get(two, two[1]))
             k += 2
         elif c in "_^":
             arg, k = _group(seg, k + 1)
-            tag = "sub" if c == "_" else "sup"
-            out.append(f"<{tag}>{_math_html(arg)}</{tag}>")
+            out.append((sub if c == "_" else sup)(again(arg)))
         elif c == "\\":
             m = re.match(r"\\([A-Za-z]+)", seg[k:])
             name = m.group(1) if m else ""
@@ -74,74 +70,39 @@ def _math_html(seg: str) -> str:
             if name == "frac":
                 num, k = _group(seg, k)
                 den, k = _group(seg, k)
-                out.append(f"{_math_html(num)}/{_math_html(den)}")
+                out.append(f"{again(num)}/{again(den)}")
             elif name in ("mathrm", "text", "operatorname", "mathbf"):
                 arg, k = _group(seg, k)
-                out.append(html.escape(arg))
+                out.append(esc(arg))
             elif name == "sqrt":
                 arg, k = _group(seg, k)
-                out.append(f"√({_math_html(arg)})")
+                out.append(f"√({again(arg)})")
             elif name == "tilde":
                 arg, k = _group(seg, k)
-                out.append(_math_html(arg) + "\u0303")
+                out.append(again(arg) + "\u0303")
             else:
-                out.append(html.escape(_GREEK.get(name, name)))
+                out.append(esc(_GREEK.get(name, name)))
         elif c in "{}":
             k += 1
         else:
-            out.append(html.escape(c))
+            out.append(esc(c))
             k += 1
     return "".join(out)
 
 
 def prose_html(text: str) -> str:
     """HTML: prose escaped, formulas with Unicode letters and ``<sub>``/``<sup>`` (no parser needed)."""
-    return "".join(f'<span class="math"><i>{_math_html(seg)}</i></span>' if math else html.escape(seg)
-                   for math, seg in split_math(text))
+    def math(seg: str) -> str:
+        return _render(seg, sub=lambda x: f"<sub>{x}</sub>", sup=lambda x: f"<sup>{x}</sup>", esc=html.escape)
+
+    return "".join(f'<span class="math"><i>{math(seg)}</i></span>' if is_math else html.escape(seg)
+                   for is_math, seg in split_math(text))
 
 
 def prose_plain(text: str) -> str:
     """Terminal text: formulas with LaTeX names as Unicode (``\\rho`` -> ``ρ``), grouping braces dropped."""
-    def group(seg: str, k: int) -> tuple[str, int]:
-        return _group(seg, k)
+    def math(seg: str) -> str:
+        return _render(seg, sub=lambda x: "_" + x,
+                       sup=lambda x: "^" + (x if len(x) == 1 else f"({x})"), esc=lambda x: x)
 
-    def plain(seg: str) -> str:
-        out, k = [], 0
-        while k < len(seg):
-            c = seg[k]
-            if seg.startswith("\\|", k):
-                out.append("‖")
-                k += 2
-            elif seg.startswith("\\,", k) or seg.startswith("\\;", k):
-                out.append(" ")
-                k += 2
-            elif seg.startswith("\\{", k) or seg.startswith("\\}", k):
-                out.append(seg[k + 1])
-                k += 2
-            elif c == "\\":
-                m = re.match(r"\\([A-Za-z]+)", seg[k:])
-                name = m.group(1) if m else ""
-                k += 1 + len(name)
-                if name in ("mathrm", "text", "operatorname", "mathbf"):
-                    arg, k = group(seg, k)
-                    out.append(plain(arg))
-                elif name == "sqrt":
-                    arg, k = group(seg, k)
-                    out.append(f"√({plain(arg)})")
-                elif name == "tilde":
-                    arg, k = group(seg, k)
-                    out.append(plain(arg) + "\u0303")
-                else:
-                    out.append(_GREEK.get(name, name))
-            elif c in "^_" and k + 1 < len(seg) and seg[k + 1] == "{":
-                arg, k = group(seg, k + 1)
-                inner = plain(arg)
-                out.append(c + (inner if len(inner) == 1 or c == "_" else f"({inner})"))
-            elif c in "{}":
-                k += 1
-            else:
-                out.append(c)
-                k += 1
-        return "".join(out)
-
-    return "".join(plain(seg) if math else seg for math, seg in split_math(text))
+    return "".join(math(seg) if is_math else seg for is_math, seg in split_math(text))
