@@ -205,7 +205,7 @@ class ChenAnalysis:
                 "setup": {k: getattr(s, k) for k in ("n", "P", "m", "sigma_p", "label_noise", "batch", "s0", "eta0",
                                                      "tau_coef", "tau_power", "max_epochs", "loss_target", "n_test")},
                 "bayes_risk": self.bayes, "n_boot": self.n_boot, "run_seed": self.seed,
-                "sweep_entropy": str(self.sweep.entropy), "sweep_seconds": round(self.sweep_seconds, 2),
+                "sweep_entropy": str(self.sweep.entropy), "sweep_elapsed_s": round(self.sweep_seconds, 2),
                 "early_epoch": self.early_epoch,
                 "converged_fraction": {a: np.round(self.converged[a], 3).tolist() for a in ALGS},
                 "sam_switched_off": self.switched_off()}

@@ -32,6 +32,7 @@ from derivations import Claim
 from derivations import chen2023 as ch
 from derivations._validate import fail
 
+from ._canon import canonical_text
 from ._chen_analysis import CONVERGED_SHARE, ChenAnalysis, ExperimentSpec
 from ._chen_boot import fit_slopes
 from ._chen_logic import Grid, as_boolean
@@ -214,9 +215,11 @@ def bind(claim: Claim, spec: ExperimentSpec, an: ChenAnalysis, window: sp.Basic 
     def replace(e: sp.Basic | None) -> sp.Basic | None:
         if e is None:
             return None
-        derivs = {x: b.derivative(x, n_axes) for x in e.atoms(sp.Derivative)}
+        # measured quantities are numbered (m0, m1, ...) in a canonical order, never in a set's hash order,
+        # so every process prints the same statement and labels
+        derivs = {x: b.derivative(x, n_axes) for x in sorted(e.atoms(sp.Derivative), key=canonical_text)}
         e = e.xreplace(derivs)  # first: a derivative's inner call must not be replaced by a sample
-        calls = {c: b.call(c, grid) for c in e.atoms(AppliedUndef)}
+        calls = {c: b.call(c, grid) for c in sorted(e.atoms(AppliedUndef), key=canonical_text)}
         return e.xreplace(calls).subs(b.constants)
 
     hyp2, concl2 = replace(hyp), replace(concl)

@@ -31,6 +31,7 @@ from derivations import Claim, Implication, get_claim
 from derivations import coherence_claims as cc
 
 from ._calibrate import SamplingFamily, register_family
+from ._canon import canonical_text
 from ._coh_search import seed_of
 from ._coh_table1 import TABLE1_SETTINGS, Table1, exact_initial_loss, initial_loss, table1_batch, table1_init, train_table1
 from ._engine import Level, register_check
@@ -80,7 +81,9 @@ def _power(effect: float, sd: float, k: int, alpha: float) -> float:
 
 def _tests(concl: Any, tab: Table1, rho_grid: tuple[float, ...]) -> tuple[list, list[dict[str, Any]]]:
     """The conclusion's relations and one paired test per (relation, rho or rho interval)."""
-    rels = [a for a in sp.preorder_traversal(concl) if isinstance(a, sp.core.relational.Relational)]
+    # in a canonical order: And's arguments come out in a process-dependent order otherwise
+    rels = sorted((a for a in sp.preorder_traversal(concl) if isinstance(a, sp.core.relational.Relational)),
+                  key=canonical_text)
     tests: list[dict[str, Any]] = []
     for i, rel in enumerate(rels):
         diffs = []  # (label, per-seed lhs - rhs, scale of the compared quantity)
@@ -94,7 +97,7 @@ def _tests(concl: Any, tab: Table1, rho_grid: tuple[float, ...]) -> tuple[list, 
             for x in rho_grid:
                 lhs = _series(fl, tab, rho_grid)[x] if fl is not None else float(rel.lhs)
                 rhs = _series(fr, tab, rho_grid)[x] if fr is not None else float(rel.rhs)
-                diffs.append((f"{rel.lhs} vs {rel.rhs} at rho = {x:g}", np.asarray(lhs - rhs, dtype=float),
+                diffs.append((f"{canonical_text(rel.lhs)} vs {canonical_text(rel.rhs)} at rho = {x:g}", np.asarray(lhs - rhs, dtype=float),
                               max(abs(float(np.mean(lhs))), abs(float(np.mean(rhs))))))
         for label, dif, scale in diffs:
             m, sd, p_pos, p_neg = _paired(dif)
