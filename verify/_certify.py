@@ -10,7 +10,8 @@ tighter (it is raised until the sign is decided or :data:`MAX_BITS` is reached).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,16 @@ class _Arb:
         self.flint = flint
         self.bits = bits
 
+    @contextlib.contextmanager
+    def precision(self) -> Iterator[None]:
+        """Work at ``bits`` bits inside the block (python-flint's precision is a global setting)."""
+        old = self.flint.ctx.prec
+        self.flint.ctx.prec = self.bits
+        try:
+            yield
+        finally:
+            self.flint.ctx.prec = old
+
     def const(self, r: sp.Rational):
         return self.flint.arb(self.flint.fmpq(int(r.p), int(r.q)))
 
@@ -94,6 +105,16 @@ class _IV:
 
         self.iv = mpmath.iv
         self.bits = bits
+
+    @contextlib.contextmanager
+    def precision(self) -> Iterator[None]:
+        """Work at ``bits`` bits inside the block (mpmath.iv has no workprec: scoped by hand)."""
+        old = self.iv.prec
+        self.iv.prec = self.bits
+        try:
+            yield
+        finally:
+            self.iv.prec = old
 
     def const(self, r: sp.Rational):
         return self.iv.mpf(int(r.p)) / self.iv.mpf(int(r.q))
@@ -175,28 +196,9 @@ def enclose(expr: sp.Expr, point: Mapping[sp.Symbol, sp.Expr]) -> Enclosure | No
     while bits <= MAX_BITS:
         B = _Arb(bits) if backend_name() == "arb" else _IV(bits)
         try:
-            if B.name == "arb":
-                import flint
-
-                old = flint.ctx.prec
-                flint.ctx.prec = bits
-                try:
-                    env = {s: B.const(sp.Rational(v)) for s, v in point.items()}
-                    val = _eval(expr, env, B)
-                    lo, hi, ok, sign = B.bounds(val)
-                finally:
-                    flint.ctx.prec = old
-            else:
-                import mpmath
-
-                old = mpmath.iv.prec  # mpmath.iv has no workprec: scope the precision by hand
-                mpmath.iv.prec = bits
-                try:
-                    env = {s: B.const(sp.Rational(v)) for s, v in point.items()}
-                    val = _eval(expr, env, B)
-                    lo, hi, ok, sign = B.bounds(val)
-                finally:
-                    mpmath.iv.prec = old
+            with B.precision():
+                env = {s: B.const(sp.Rational(v)) for s, v in point.items()}
+                lo, hi, ok, sign = B.bounds(_eval(expr, env, B))
         except (_Unsupported, ZeroDivisionError, ValueError, TypeError):
             return None
         last = Enclosure(lo, hi, ok, sign, B.name)
